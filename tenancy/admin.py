@@ -1,0 +1,91 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from tenancy.admin_base import (
+    OrganizationScopedModelAdmin,
+    OrganizationScopedTabularInline,
+    administered_organizations,
+)
+from tenancy.models import ApiToken, Membership, Organization, User
+
+
+class MembershipInline(OrganizationScopedTabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(OrganizationScopedModelAdmin):
+    organization_field = "pk"
+    list_display = ["name", "slug", "time_zone", "created_at"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+
+    def has_add_permission(self, request, *args):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+@admin.register(Membership)
+class MembershipAdmin(OrganizationScopedModelAdmin):
+    list_display = ["user", "user__email", "organization", "role", "created_at"]
+    list_filter = ["role", "organization"]
+    search_fields = ["user__email", "user__name", "organization__name"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(OrganizationScopedModelAdmin):
+    list_display = ["name", "prefix", "user", "organization", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["organization"]
+    readonly_fields = ["prefix", "secret_hash", "created_at", "last_used_at"]
+    search_fields = ["name", "prefix", "user__email"]
+
+    def has_add_permission(self, request, *args):
+        return False  # tokens are created through the API or create_org, so the secret can be shown once
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    """People are global; a staff org admin sees the members of their organizations, read-only."""
+
+    ordering = ["email"]
+    list_display = ["email", "name", "is_staff", "is_active", "date_joined"]
+    search_fields = ["email", "name"]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Profile", {"fields": ("name", "phone", "time_zone")}),
+        ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "name", "password1", "password2")}),)
+
+    def get_queryset(self, request):
+        users = super().get_queryset(request)
+        if request.user.is_superuser:
+            return users
+        return users.filter(memberships__organization__in=administered_organizations(request)).distinct()
+
+    def _org_admin(self, request) -> bool:
+        return request.user.is_superuser or (
+            request.user.is_staff and administered_organizations(request).exists()
+        )
+
+    def has_module_permission(self, request):
+        return self._org_admin(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._org_admin(request)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser

@@ -1,0 +1,129 @@
+"""The tenancy wall for the Django admin (leadership's console).
+
+A staff member sees, and can pick in forms, only objects of organizations where they
+are admin or owner; superusers see everything. Every tenant-owned ModelAdmin and inline
+uses ``OrganizationScopedAdminMixin``; ``organization_field`` names the path to the org
+for models that reach it through a parent (e.g. ``"schedule__organization"``).
+"""
+
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+
+from tenancy import selectors
+from tenancy.models import Organization
+
+
+def administered_organizations(request) -> QuerySet[Organization]:
+    cache_name = "_foghorn_admin_orgs"
+    if not hasattr(request, cache_name):
+        if request.user.is_superuser:
+            organizations = Organization.objects.all()
+        else:
+            organizations = selectors.organizations_administered_by(user=request.user)
+        ids = list(organizations.values_list("pk", flat=True))
+        setattr(request, cache_name, Organization.objects.filter(pk__in=ids))
+    return getattr(request, cache_name)
+
+
+def _org_path_of(model) -> str | None:
+    """The lookup from ``model`` to its organization, or None if it is not tenant-owned."""
+    path = getattr(model, "admin_organization_field", None)
+    if path:
+        return path
+    names = {field.name for field in model._meta.get_fields()}
+    if model is Organization:
+        return "pk"
+    return "organization" if "organization" in names else None
+
+
+def _obj_org_id(obj, path: str):
+    if path == "pk":
+        return obj.pk
+    value = obj
+    for part in path.split("__"):
+        value = getattr(value, part, None)
+        if value is None:
+            return None
+    return value.pk if isinstance(value, Organization) else value
+
+
+class OrganizationScopedAdminMixin:
+    organization_field = "organization"
+
+    def _is_org_admin(self, request) -> bool:
+        user = request.user
+        return user.is_active and user.is_staff and administered_organizations(request).exists()
+
+    def _scope(self, request, queryset: QuerySet, path: str) -> QuerySet:
+        if request.user.is_superuser:
+            return queryset
+        orgs = administered_organizations(request)
+        lookup = "pk__in" if path == "pk" else f"{path}__in"
+        return queryset.filter(**{lookup: orgs}).distinct()
+
+    def get_queryset(self, request):
+        return self._scope(request, super().get_queryset(request), self.organization_field)
+
+    def _allowed(self, request, obj=None) -> bool:
+        if request.user.is_superuser:
+            return True
+        if not self._is_org_admin(request):
+            return False
+        if obj is None:
+            return True
+        org_id = _obj_org_id(obj, self.organization_field)
+        return org_id is None or administered_organizations(request).filter(pk=org_id).exists()
+
+    def has_module_permission(self, request):
+        return self._allowed(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request, obj)
+
+    def has_add_permission(self, request, *args):
+        return self._allowed(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._allowed(request, obj)
+
+    def _limit_choices(self, request, db_field, formfield):
+        if formfield is None or request.user.is_superuser or not hasattr(formfield, "queryset"):
+            return formfield
+        related = db_field.related_model
+        if related is get_user_model():
+            formfield.queryset = formfield.queryset.filter(
+                memberships__organization__in=administered_organizations(request)
+            ).distinct()
+            return formfield
+        path = _org_path_of(related)
+        if path is not None:
+            formfield.queryset = self._scope(request, formfield.queryset, path)
+        return formfield
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        return self._limit_choices(request, db_field, super().formfield_for_foreignkey(db_field, request, **kwargs))
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        return self._limit_choices(request, db_field, super().formfield_for_manytomany(db_field, request, **kwargs))
+
+    def save_model(self, request, obj, form, change):
+        if not self._allowed(request, obj):
+            raise PermissionDenied
+        super().save_model(request, obj, form, change)
+
+
+class OrganizationScopedModelAdmin(OrganizationScopedAdminMixin, admin.ModelAdmin):
+    pass
+
+
+class OrganizationScopedTabularInline(OrganizationScopedAdminMixin, admin.TabularInline):
+    pass
+
+
+class OrganizationScopedStackedInline(OrganizationScopedAdminMixin, admin.StackedInline):
+    pass

@@ -1,0 +1,104 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, mixins, status
+from rest_framework.response import Response
+
+from tenancy import selectors, services
+from tenancy.api_base import CONFIGURE, READ, OrganizationScopedGenericViewSet
+from tenancy.models import ApiToken, Membership, Organization
+from tenancy.serializers import (
+    ApiTokenCreatedSerializer,
+    ApiTokenCreateSerializer,
+    ApiTokenSerializer,
+    MembershipCreateSerializer,
+    MembershipSerializer,
+    MembershipUpdateSerializer,
+    OrganizationSerializer,
+)
+
+
+class OrganizationListView(generics.ListAPIView):
+    """The organizations the caller belongs to (a token sees only its own organization)."""
+
+    serializer_class = OrganizationSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Organization.objects.none()
+        organizations = selectors.organization_list_for_user(user=self.request.user)
+        token = self.request.auth
+        if isinstance(token, ApiToken):
+            organizations = organizations.filter(pk=token.organization_id)
+        return organizations
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False):
+            context["roles"] = dict(self.request.user.memberships.values_list("organization_id", "role"))
+        return context
+
+
+class MemberViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    OrganizationScopedGenericViewSet,
+):
+    """People of the organization. Admins add (creating the user if new), change roles and remove."""
+
+    queryset = Membership.objects.all()
+    serializer_class = MembershipSerializer
+    required_roles = {"list": READ, "retrieve": READ, "create": CONFIGURE, "update": CONFIGURE,
+                      "partial_update": CONFIGURE, "destroy": CONFIGURE}
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    ordering_fields = ["role", "user__email", "created_at"]
+
+    def get_base_queryset(self):
+        return Membership.objects.select_related("user").order_by("user__email")
+
+    @extend_schema(request=MembershipCreateSerializer, responses={201: MembershipSerializer})
+    def create(self, request, *args, **kwargs):
+        data = MembershipCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = services.membership_create(organization=self.organization, actor_role=self.membership.role,
+                                                **data.validated_data)
+        return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=MembershipUpdateSerializer, responses=MembershipSerializer)
+    def update(self, request, *args, **kwargs):
+        membership = self.get_object()
+        data = MembershipUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = services.membership_update(membership=membership, actor_role=self.membership.role,
+                                                **data.validated_data)
+        return Response(MembershipSerializer(membership).data)
+
+    def perform_destroy(self, instance):
+        services.membership_delete(membership=instance, actor_role=self.membership.role)
+
+
+class ApiTokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, OrganizationScopedGenericViewSet):
+    """API tokens. Everyone manages their own; admins also see and revoke everyone's."""
+
+    queryset = ApiToken.objects.all()
+    serializer_class = ApiTokenSerializer
+    required_roles = {"list": READ, "create": READ, "destroy": READ}
+
+    def get_base_queryset(self):
+        tokens = ApiToken.objects.filter(revoked_at__isnull=True).select_related("user")
+        if getattr(self, "swagger_fake_view", False) or self.has_role(CONFIGURE):
+            return tokens
+        return tokens.filter(user=self.request.user)
+
+    @extend_schema(request=ApiTokenCreateSerializer, responses={201: ApiTokenCreatedSerializer})
+    def create(self, request, *args, **kwargs):
+        data = ApiTokenCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        token, secret = services.api_token_create(organization=self.organization, user=request.user,
+                                                  name=data.validated_data["name"])
+        return Response(ApiTokenCreatedSerializer(token, context={"secret": secret}).data,
+                        status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance):
+        services.api_token_revoke(token=instance)
