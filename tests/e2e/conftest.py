@@ -1,0 +1,135 @@
+"""End-to-end fixtures: a live HTTP server (pytest-django) and real Celery worker / beat
+processes sharing the test database and the Redis broker.
+
+The worker is a separate process started from the project's own command line, so a test
+can SIGKILL it, restart it, or restart Redis under it. Under pytest tasks run eagerly
+in-process; the ``real_broker`` fixture turns that off so tasks go through Redis.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from config.celery import app as celery_app
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class CeleryProcess:
+    name: str
+    args: list[str]
+    env: dict
+    log_path: Path
+    popen: subprocess.Popen | None = None
+    history: list[str] = field(default_factory=list)
+
+    def start(self, ready_text: str, timeout: float = 30) -> "CeleryProcess":
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("ab")
+        self.popen = subprocess.Popen(
+            self.args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if ready_text in self.logs():
+                return self
+            if self.popen.poll() is not None:
+                raise RuntimeError(f"{self.name} exited early:\n{self.logs()}")
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.name} not ready after {timeout}s:\n{self.logs()}")
+
+    def logs(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        """Signal the whole process group (the worker's pool children too)."""
+        if self.popen and self.popen.poll() is None:
+            os.killpg(self.popen.pid, sig)
+            self.popen.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.popen and self.popen.poll() is None:
+            os.killpg(self.popen.pid, signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    user = db.get("USER") or ""
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    return f"postgresql://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def real_broker(transactional_db):
+    """Send tasks through Redis instead of running them eagerly; start from an empty queue."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False
+    celery_app.control.purge()
+    yield celery_app
+    celery_app.conf.task_always_eager = previous
+    celery_app.control.purge()
+
+
+@pytest.fixture
+def celery_env(real_broker, live_server):
+    env = {
+        key: value for key, value in os.environ.items() if key not in {"PYTEST_CURRENT_TEST", "PYTEST_XDIST_WORKER"}
+    }
+    env.update(
+        DATABASE_URL=_database_url(),
+        REDIS_URL=settings.CELERY_BROKER_URL,
+        CELERY_TASK_ALWAYS_EAGER="0",
+        FOGHORN_BASE_URL=live_server.url,
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+@pytest.fixture
+def start_worker(celery_env, tmp_path):
+    """start_worker(concurrency=1, pool="prefork") -> CeleryProcess, stopped after the test."""
+    started: list[CeleryProcess] = []
+
+    def start(concurrency: int = 1, pool: str = "prefork", name: str | None = None) -> CeleryProcess:
+        name = name or f"worker{len(started)}"
+        args = [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO",
+                "--pool", pool, "--concurrency", str(concurrency), "--without-gossip", "--without-mingle",
+                "--without-heartbeat", "--hostname", f"{name}@%h"]
+        process = CeleryProcess(name, args, celery_env, tmp_path / f"{name}.log")
+        started.append(process)
+        return process.start(ready_text=" ready.")
+
+    yield start
+    for process in started:
+        process.stop()
+
+
+@pytest.fixture
+def start_beat(celery_env, tmp_path):
+    """start_beat() -> CeleryProcess running every app's BEAT_SCHEDULE, stopped after the test."""
+    started: list[CeleryProcess] = []
+
+    def start() -> CeleryProcess:
+        args = [sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO",
+                "--schedule", str(tmp_path / "beat-schedule")]
+        process = CeleryProcess("beat", args, celery_env, tmp_path / "beat.log")
+        started.append(process)
+        return process.start(ready_text="beat: Starting")
+
+    yield start
+    for process in started:
+        process.stop()
