@@ -48,3 +48,11 @@ def test_seed_demo_is_idempotent():
     call_command("seed_demo", stdout=StringIO())
     assert (Organization.objects.count(), User.objects.count(), Membership.objects.count()) == counts
     assert Membership.objects.filter(organization__slug="demo").count() >= 5
+
+
+def test_the_printed_demo_login_opens_the_admin(client):
+    from tenancy.demo import DEMO_ADMIN_EMAIL, DEMO_PASSWORD
+
+    call_command("seed_demo", stdout=StringIO())
+    assert client.login(email=DEMO_ADMIN_EMAIL, password=DEMO_PASSWORD)
+    assert client.get("/admin/").status_code == 200
