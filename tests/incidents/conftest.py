@@ -1,0 +1,30 @@
+import pytest
+
+from incidents.models import Severity
+from tests.incidents.factories import IncidentFactory, ServiceFactory
+
+
+@pytest.fixture
+def make_incident(org):
+    """make_incident(**fields) -> an Incident of ``org`` created through incident_create."""
+
+    def make(**fields):
+        fields.setdefault("organization", org)
+        return IncidentFactory(**fields)
+
+    return make
+
+
+@pytest.fixture
+def service(org):
+    return ServiceFactory(organization=org, name="API")
+
+
+@pytest.fixture
+def incident(make_incident, service):
+    return make_incident(title="API 5xx spike", severity="P1", service=service)
+
+
+@pytest.fixture
+def p0(org):
+    return Severity.objects.get(organization=org, name="P0")
