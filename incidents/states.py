@@ -18,10 +18,13 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 
 def allowed_transitions(status: str, *, system: bool = False) -> list[str]:
     """Where an incident in ``status`` may go. The system may also move any open incident to
-    monitoring (all its alerts cleared)."""
+    monitoring (all its alerts cleared), and a monitoring one back to triggered (a new alert)."""
     allowed = list(TRANSITIONS.get(status, ()))
     if system and status in OPEN_STATUSES and status != S.MONITORING and S.MONITORING not in allowed:
         allowed.insert(-1, S.MONITORING)
+    if system and status == S.MONITORING:
+        # A new alert on an incident nobody acknowledged re-triggers it (ingestion, issue 5).
+        allowed.insert(0, S.TRIGGERED)
     return [str(value) for value in allowed]
 
 
