@@ -94,7 +94,8 @@ class Override(OrganizationOwned):
     class Meta:
         ordering = ["schedule", "start", "id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="oncall_override_end_after_start"),
+            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")),
+                                   name="oncall_override_end_after_start"),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,229 @@
+"""Read side of on-call: the one source of truth for who is on call.
+
+The API, iCal feeds, handoff notices and paging (incidents/comms) all call these, so they
+never disagree. Rows are turned into the plain specs of ``oncall.scheduling`` once.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch, QuerySet
+
+from oncall import scheduling
+from oncall.models import EscalationPolicy, EscalationStep, Layer, LayerVersion, Override, ResponderGroup, Schedule
+from tenancy.models import Organization, User
+
+OVERFLOW_CAP = timedelta(days=62)
+
+
+@dataclass(frozen=True, slots=True)
+class Shift:
+    """A final shift piece with its person: ``user`` is on call over [start, end) because of ``source``."""
+
+    user: User
+    start: datetime
+    end: datetime
+    source: scheduling.Source
+
+    @property
+    def user_id(self) -> int:
+        return self.user.pk
+
+
+def floating(value: datetime | None) -> datetime | None:
+    """A stored floating local date-time as the naive wall-clock value it stands for."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=None) if value.tzinfo is not None else value
+
+
+def version_spec(version: LayerVersion) -> scheduling.VersionSpec:
+    return scheduling.VersionSpec(
+        participants=tuple(version.participants),
+        rotation_type=version.rotation_type,
+        shift_length=version.shift_length,
+        rotation_start=floating(version.rotation_start),
+        end=floating(version.end),
+        restrictions=tuple(scheduling.Restriction.from_dict(item) for item in version.restrictions or ()),
+        participant_offset=version.participant_offset,
+        effective_from=version.effective_from.astimezone(UTC) if version.effective_from else None,
+    )
+
+
+def layer_spec(layer: Layer) -> scheduling.LayerSpec:
+    versions = sorted(layer.versions.all(), key=lambda v: (v.effective_from is not None, v.effective_from, v.id))
+    return scheduling.LayerSpec(id=layer.pk, priority=layer.priority, name=layer.name,
+                                versions=[version_spec(version) for version in versions])
+
+
+def schedule_spec(schedule: Schedule) -> scheduling.ScheduleSpec:
+    """The pure spec of a schedule; uses prefetched ``layers__versions`` and ``overrides`` when there."""
+    return scheduling.ScheduleSpec(
+        id=schedule.pk,
+        name=schedule.name,
+        time_zone=schedule.time_zone,
+        layers=[layer_spec(layer) for layer in schedule.layers.all()],
+        overrides=[
+            scheduling.OverrideSpec(id=o.pk, user_id=o.user_id, start=o.start.astimezone(UTC),
+                                    end=o.end.astimezone(UTC), replaces_user_id=o.replaces_user_id)
+            for o in schedule.overrides.all()
+        ],
+    )
+
+
+def schedule_queryset(*, since: datetime | None = None, until: datetime | None = None) -> QuerySet[Schedule]:
+    """Schedules with everything the computation needs in three more queries, overrides limited to a window."""
+    overrides = Override.objects.order_by("id")
+    if since is not None:
+        overrides = overrides.filter(end__gt=since)
+    if until is not None:
+        overrides = overrides.filter(start__lt=until)
+    return Schedule.objects.prefetch_related(
+        Prefetch("layers", queryset=Layer.objects.prefetch_related("versions")),
+        Prefetch("overrides", queryset=overrides),
+    )
+
+
+def _load(schedule: Schedule, since: datetime, until: datetime) -> scheduling.ScheduleSpec:
+    cache = getattr(schedule, "_prefetched_objects_cache", {})
+    if "layers" not in cache or "overrides" not in cache:
+        schedule = schedule_queryset(since=since, until=until).get(pk=schedule.pk)
+    return schedule_spec(schedule)
+
+
+def users_by_id(ids) -> dict[int, User]:
+    ids = {pk for pk in ids if pk is not None}
+    if not ids:
+        return {}
+    return get_user_model().objects.in_bulk(ids)
+
+
+def _with_users(pieces: list) -> list[Shift]:
+    users = users_by_id(piece.user_id for piece in pieces)
+    return [Shift(users[p.user_id], p.start, p.end, p.source) for p in pieces if p.user_id in users]
+
+
+def shifts(schedule: Schedule, since: datetime, until: datetime, *, overflow: bool = False) -> list[Shift]:
+    """Final shifts in [since, until), clipped to it (``overflow``: pieces come whole)."""
+    widen = OVERFLOW_CAP if overflow else timedelta(0)
+    spec = _load(schedule, since - widen, until + widen)
+    if overflow:
+        return _with_users(scheduling.whole_pieces(spec, since, until, OVERFLOW_CAP))
+    return _with_users(scheduling.final_pieces(spec, since, until))
+
+
+def gaps(schedule: Schedule, since: datetime, until: datetime) -> list[tuple[datetime, datetime]]:
+    return scheduling.gaps(_load(schedule, since, until), since, until)
+
+
+def on_call_at(schedule: Schedule, at: datetime) -> tuple[list[User], scheduling.Source | None]:
+    spec = _load(schedule, at, at + timedelta(microseconds=1))
+    user_id, source = scheduling.final_user_at(spec, at)
+    users = users_by_id([user_id])
+    return ([users[user_id]] if user_id in users else []), source
+
+
+def who_is_on_call(schedule: Schedule, at: datetime) -> list[User]:
+    """The person(s) on call on ``schedule`` at the instant ``at`` (empty in a gap)."""
+    return on_call_at(schedule, at)[0]
+
+
+def who_is_on_call_many(schedules, at: datetime) -> list[tuple[Schedule, list[User], scheduling.Source | None]]:
+    """Who is on call on each schedule (prefetch with ``schedule_queryset``), users loaded in one query."""
+    found = [(schedule, *scheduling.final_user_at(schedule_spec(schedule), at)) for schedule in schedules]
+    users = users_by_id(user_id for _schedule, user_id, _source in found)
+    return [(schedule, [users[uid]] if uid in users else [], source) for schedule, uid, source in found]
+
+
+def schedule_list(*, organization: Organization) -> QuerySet[Schedule]:
+    return Schedule.objects.for_org(organization)
+
+
+def schedules_used_by_policies(*, organization: Organization) -> QuerySet[Schedule]:
+    return Schedule.objects.for_org(organization).filter(escalation_steps__isnull=False).distinct()
+
+
+def policies_using_schedule(schedule: Schedule) -> list[EscalationPolicy]:
+    return list(EscalationPolicy.objects.filter(steps__schedules=schedule).distinct().order_by("name"))
+
+
+# --- escalation ----------------------------------------------------------------------------
+
+def _dedupe(users) -> list[User]:
+    seen: set = set()
+    out = []
+    for user in users:
+        if user.pk not in seen and user.is_active:
+            seen.add(user.pk)
+            out.append(user)
+    return out
+
+
+def _resolve(organization_id: int, user_ids, schedule_ids, group_ids, at: datetime) -> list[User]:
+    """Users first, then whoever is on call on each schedule, then group members; deduplicated."""
+    found: list = []
+    if user_ids:
+        users = users_by_id(user_ids)
+        found.extend(users[pk] for pk in user_ids if pk in users)
+    if schedule_ids:
+        schedules = schedule_queryset(since=at, until=at + timedelta(microseconds=1)).filter(
+            organization_id=organization_id, pk__in=schedule_ids)
+        by_id = {row[0].pk: row[1] for row in who_is_on_call_many(schedules, at)}
+        for pk in schedule_ids:
+            found.extend(by_id.get(pk, []))
+    if group_ids:
+        groups = ResponderGroup.objects.filter(organization_id=organization_id, pk__in=group_ids).prefetch_related(
+            Prefetch("members", queryset=get_user_model().objects.order_by("email")))
+        by_id = {group.pk: list(group.members.all()) for group in groups}
+        for pk in group_ids:
+            found.extend(by_id.get(pk, []))
+    return _dedupe(found)
+
+
+def escalation_step_targets(step: EscalationStep, at: datetime) -> list[User]:
+    """Who a step pages at ``at``: deduplicated, ordered; empty when it resolves to nobody."""
+    return _resolve(step.organization_id, sorted(u.pk for u in step.users.all()),
+                    sorted(s.pk for s in step.schedules.all()), sorted(g.pk for g in step.groups.all()), at)
+
+
+def escalation_policy_first_responders(policy: EscalationPolicy, at: datetime) -> list[User]:
+    """The users of the first step that resolves to somebody (the first becomes Incident Commander)."""
+    for step in policy.steps.order_by("position"):
+        targets = escalation_step_targets(step, at)
+        if targets:
+            return targets
+    return []
+
+
+def escalation_policy_snapshot(policy: EscalationPolicy) -> dict:
+    """The policy as JSON-safe data, so a paging run keeps the steps it started with."""
+    steps = EscalationStep.objects.filter(policy=policy).order_by("position").prefetch_related(
+        "users", "schedules", "groups")
+    return {
+        "id": policy.pk,
+        "name": policy.name,
+        "repeat_count": policy.repeat_count,
+        "steps": [
+            {
+                "position": step.position,
+                "delay_minutes": step.delay_minutes,
+                "user_ids": sorted(u.pk for u in step.users.all()),
+                "schedule_ids": sorted(s.pk for s in step.schedules.all()),
+                "group_ids": sorted(g.pk for g in step.groups.all()),
+            }
+            for step in steps
+        ],
+    }
+
+
+def snapshot_step_targets(organization: Organization, step_dict: dict, at: datetime) -> list[User]:
+    """Resolve one step of ``escalation_policy_snapshot`` at ``at`` (ids of other orgs resolve to nobody)."""
+    organization_id = organization.pk if isinstance(organization, Organization) else organization
+    member_ids = set(
+        get_user_model().objects.filter(memberships__organization_id=organization_id,
+                                        pk__in=step_dict.get("user_ids") or []).values_list("pk", flat=True)
+    )
+    user_ids = [pk for pk in step_dict.get("user_ids") or [] if pk in member_ids]
+    return _resolve(organization_id, user_ids, step_dict.get("schedule_ids") or [],
+                    step_dict.get("group_ids") or [], at)
