@@ -471,3 +471,16 @@ def catalog_object_delete(*, obj) -> None:
     except ProtectedError as exc:
         raise ConflictError(f"{obj} is used by incidents and cannot be deleted.",
                             {"non_field_errors": ["Still used by incidents or other objects."]}) from exc
+
+
+@transaction.atomic
+def incident_update(*, incident: Incident, actor: User | None = None, severity: Severity | str | None = None,
+                    commander: User | None = None, **details) -> Incident:
+    """An edit of several things at once: one event per kind of change (details, severity, commander)."""
+    if details:
+        incident = incident_update_details(incident=incident, actor=actor, **details)
+    if severity is not None:
+        incident = incident_change_severity(incident=incident, severity=severity, actor=actor)
+    if commander is not None:
+        incident = incident_assign_commander(incident=incident, commander=commander, actor=actor)
+    return incident

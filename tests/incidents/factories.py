@@ -37,6 +37,7 @@ class RootCauseCategoryFactory(factory.django.DjangoModelFactory):
 class RunbookFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Runbook
+        skip_postgeneration_save = True
 
     organization = factory.SubFactory(OrganizationFactory)
     title = factory.Sequence(lambda n: f"Runbook {n}")

@@ -1,0 +1,252 @@
+"""The incidents REST API (thin: validation in serializers, every write through ``services``)."""
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from incidents import selectors, services
+from incidents.enums import ChecklistKind
+from incidents.filters import IncidentFilter
+from incidents.models import Incident, RootCauseCategory, Runbook, Service, Severity
+from incidents.serializers import (
+    ActionSerializer,
+    ChecklistItemSerializer,
+    ChecklistSerializer,
+    ChecklistUpdateSerializer,
+    IncidentCreateSerializer,
+    IncidentDetailSerializer,
+    IncidentSerializer,
+    IncidentUpdateSerializer,
+    NoteSerializer,
+    ParticipantCreateSerializer,
+    ParticipantSerializer,
+    ResolveSerializer,
+    RootCauseCategorySerializer,
+    RunbookSerializer,
+    ServiceSerializer,
+    SeveritySerializer,
+    TimelineEventSerializer,
+    TransitionSerializer,
+)
+from tenancy.api_base import (
+    CONFIG_ACTIONS,
+    INCIDENT_WORK,
+    READ,
+    OrganizationScopedGenericViewSet,
+    OrganizationScopedViewSet,
+)
+from tenancy.errors import ApplicationError
+
+
+class CatalogViewSet(OrganizationScopedViewSet):
+    """Organization configuration: everyone reads, admins write. In-use objects are not deleted (409)."""
+
+    required_roles = CONFIG_ACTIONS
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    def perform_destroy(self, instance):
+        services.catalog_object_delete(obj=instance)
+
+
+class SeverityViewSet(CatalogViewSet):
+    """Severity levels (P0 to P3 seeded from the plan): acknowledgement SLA, update cadence, channels."""
+
+    queryset = Severity.objects.all()
+    serializer_class = SeveritySerializer
+    ordering_fields = ["rank", "name"]
+
+    def get_base_queryset(self) -> QuerySet:
+        return selectors.severity_list()
+
+
+class ServiceViewSet(CatalogViewSet):
+    """What breaks (API, workers, database…) and the escalation policy that is paged for it."""
+
+    queryset = Service.objects.all()
+    serializer_class = ServiceSerializer
+    ordering_fields = ["name"]
+
+    def get_base_queryset(self) -> QuerySet:
+        return selectors.service_list()
+
+
+class RootCauseCategoryViewSet(CatalogViewSet):
+    """The organization's root-cause buckets (for "most common root causes")."""
+
+    queryset = RootCauseCategory.objects.all()
+    serializer_class = RootCauseCategorySerializer
+    ordering_fields = ["name"]
+
+    def get_base_queryset(self) -> QuerySet:
+        return selectors.root_cause_category_list()
+
+
+class RunbookViewSet(CatalogViewSet):
+    """Runbooks (the plan's 10.1 template). Filter with ?service=<id>."""
+
+    queryset = Runbook.objects.all()
+    serializer_class = RunbookSerializer
+    ordering_fields = ["title", "updated_at"]
+    filterset_fields = ["services"]
+
+    def get_base_queryset(self) -> QuerySet:
+        return selectors.runbook_list()
+
+
+WORK = INCIDENT_WORK
+
+
+class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationScopedGenericViewSet):
+    """Incidents, looked up by their per-organization number. Responders work them; viewers read."""
+
+    queryset = Incident.objects.all()
+    serializer_class = IncidentSerializer
+    lookup_field = "number"
+    lookup_value_regex = "[0-9]+"
+    filterset_class = IncidentFilter
+    ordering_fields = ["number", "detected_at", "severity__rank", "status", "resolved_at", "updated_at"]
+    ordering = ["-number"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    required_roles = {
+        "list": READ, "retrieve": READ, "metadata": READ, "timeline": READ, "participants": READ, "checklist": READ,
+        "create": WORK, "partial_update": WORK, "acknowledge": WORK, "transition": WORK, "resolve": WORK,
+        "notes": WORK, "actions": WORK, "add_participant": WORK, "update_checklist": WORK,
+    }
+
+    def get_base_queryset(self) -> QuerySet:
+        return selectors.incident_list()
+
+    def get_serializer_class(self):
+        return IncidentDetailSerializer if self.action == "retrieve" else IncidentSerializer
+
+    def _answer(self, incident: Incident, code: int = status.HTTP_200_OK) -> Response:
+        incident = selectors.incident_list().get(pk=incident.pk)
+        return Response(IncidentSerializer(incident, context=self.get_serializer_context()).data, status=code)
+
+    def _input(self, serializer_class, data=None):
+        serializer = serializer_class(data=self.request.data if data is None else data,
+                                      context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    @extend_schema(request=IncidentCreateSerializer, responses={201: IncidentSerializer})
+    def create(self, request, *args, **kwargs):
+        data = self._input(IncidentCreateSerializer)
+        incident = services.incident_create(organization=self.organization, actor=request.user, source="api", **data)
+        return self._answer(incident, status.HTTP_201_CREATED)
+
+    @extend_schema(request=IncidentUpdateSerializer, responses=IncidentSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        incident = self.get_object()
+        data = self._input(IncidentUpdateSerializer)
+        incident = services.incident_update(incident=incident, actor=request.user, **data)
+        return self._answer(incident)
+
+    @extend_schema(request=None, responses=IncidentSerializer)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, *args, **kwargs):
+        """Acknowledge (stops paging). A no-op once past triggered; never takes command from the commander."""
+        incident = services.incident_acknowledge(incident=self.get_object(), actor=request.user, via="api")
+        return self._answer(incident)
+
+    @extend_schema(request=TransitionSerializer,
+                   responses={200: IncidentSerializer, 409: OpenApiResponse(description="Illegal move.")})
+    @action(detail=True, methods=["post"])
+    def transition(self, request, *args, **kwargs):
+        """Move along the state machine; 409 names the allowed statuses."""
+        incident = self.get_object()
+        data = self._input(TransitionSerializer)
+        incident = services.incident_transition(incident=incident, actor=request.user, **data)
+        return self._answer(incident)
+
+    @extend_schema(request=ResolveSerializer,
+                   responses={200: IncidentSerializer, 409: OpenApiResponse(description="Checklist incomplete.")})
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, *args, **kwargs):
+        """Resolve: needs the verification checklist complete, or an override_reason."""
+        incident = self.get_object()
+        data = self._input(ResolveSerializer)
+        incident = services.incident_resolve(incident=incident, actor=request.user, **data)
+        return self._answer(incident)
+
+    @extend_schema(request=NoteSerializer, responses={201: TimelineEventSerializer})
+    @action(detail=True, methods=["post"])
+    def notes(self, request, *args, **kwargs):
+        incident = self.get_object()
+        data = self._input(NoteSerializer)
+        event = services.incident_note_add(incident=incident, actor=request.user, text=data["text"])
+        return Response(TimelineEventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ActionSerializer, responses={201: TimelineEventSerializer})
+    @action(detail=True, methods=["post"])
+    def actions(self, request, *args, **kwargs):
+        """Record a containment action taken: rollback, feature flag, scale…"""
+        incident = self.get_object()
+        data = self._input(ActionSerializer)
+        event = services.incident_action_record(incident=incident, actor=request.user, **data)
+        return Response(TimelineEventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=ParticipantSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def participants(self, request, *args, **kwargs):
+        """The war-room roster."""
+        incident = self.get_object()
+        page = self.paginate_queryset(selectors.participants_for_incident(incident=incident))
+        return self.get_paginated_response(ParticipantSerializer(page, many=True).data)
+
+    @extend_schema(request=ParticipantCreateSerializer, responses={201: ParticipantSerializer})
+    @participants.mapping.post
+    def add_participant(self, request, *args, **kwargs):
+        incident = self.get_object()
+        data = self._input(ParticipantCreateSerializer)
+        participant = services.participant_add(incident=incident, actor=request.user, **data)
+        return Response(ParticipantSerializer(participant).data, status=status.HTTP_201_CREATED)
+
+    def _checklist(self, incident: Incident) -> Response:
+        items = list(selectors.checklist_for_incident(incident=incident))
+        triage = [item for item in items if item.checklist == ChecklistKind.TRIAGE]
+        verification = [item for item in items if item.checklist == ChecklistKind.VERIFICATION]
+        return Response({
+            "triage": ChecklistItemSerializer(triage, many=True).data,
+            "verification": ChecklistItemSerializer(verification, many=True).data,
+            "triage_complete": all(item.done for item in triage),
+            "verification_complete": all(item.done for item in verification),
+        })
+
+    @extend_schema(request=None, responses=ChecklistSerializer)
+    @action(detail=True, methods=["get"])
+    def checklist(self, request, *args, **kwargs):
+        """The triage (4.2) and verification (6.2) checklists."""
+        return self._checklist(self.get_object())
+
+    @extend_schema(request=ChecklistUpdateSerializer, responses=ChecklistSerializer)
+    @checklist.mapping.patch
+    def update_checklist(self, request, *args, **kwargs):
+        """Tick or untick items: {"items": [{"key": "health_checks", "done": true}]}."""
+        incident = self.get_object()
+        data = self._input(ChecklistUpdateSerializer)
+        changes = self._checklist_changes(incident, data["items"])
+        services.incident_checklist_update(incident=incident, actor=request.user, changes=changes)
+        return self._checklist(incident)
+
+    @staticmethod
+    def _checklist_changes(incident: Incident, items: list[dict]) -> list[dict]:
+        keys_by_id = dict(incident.checklist_items.values_list("id", "key"))
+        changes = []
+        for item in items:
+            key = item.get("key") or keys_by_id.get(item.get("id"))
+            if key is None:
+                message = f"Unknown checklist item {item.get('id')}."
+                raise ApplicationError(message, {"items": [message]})
+            changes.append({"key": key, "done": item["done"]})
+        return changes
+
+    @extend_schema(request=None, responses=TimelineEventSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def timeline(self, request, *args, **kwargs):
+        """Everything that happened, oldest first."""
+        incident = self.get_object()
+        page = self.paginate_queryset(selectors.timeline_for_incident(incident=incident))
+        return self.get_paginated_response(TimelineEventSerializer(page, many=True).data)

@@ -1,0 +1,52 @@
+"""Query-string filters of the incident list: ?status=&severity=P1&service=&open=&is_drill=&detected_after=…"""
+
+import django_filters
+from django.db.models import QuerySet
+
+from incidents.enums import OPEN_STATUSES, IncidentStatus
+from incidents.models import Incident, Service, Severity
+
+
+def _org_slug(request) -> str | None:
+    context = getattr(request, "parser_context", None) or {}
+    return (context.get("kwargs") or {}).get("org_slug")
+
+
+def org_severities(request) -> QuerySet[Severity]:
+    slug = _org_slug(request)
+    return Severity.objects.filter(organization__slug=slug) if slug else Severity.objects.none()
+
+
+def org_services(request) -> QuerySet[Service]:
+    slug = _org_slug(request)
+    return Service.objects.filter(organization__slug=slug) if slug else Service.objects.none()
+
+
+class IncidentFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=IncidentStatus.choices)
+    severity = django_filters.ModelMultipleChoiceFilter(
+        queryset=org_severities, to_field_name="name", help_text='Severity name, e.g. "P1" (repeat for several).'
+    )
+    service = django_filters.ModelMultipleChoiceFilter(queryset=org_services, help_text="Service id.")
+    open = django_filters.BooleanFilter(method="filter_open", help_text="true: open incidents; false: resolved/closed.")
+    state = django_filters.ChoiceFilter(choices=[("open", "Open"), ("closed", "Closed")], method="filter_state")
+    is_drill = django_filters.BooleanFilter()
+    drill = django_filters.BooleanFilter(field_name="is_drill", help_text="Same as is_drill.")
+    detected_after = django_filters.DateTimeFilter(field_name="detected_at", lookup_expr="gte")
+    detected_before = django_filters.DateTimeFilter(field_name="detected_at", lookup_expr="lt")
+    since = django_filters.DateTimeFilter(field_name="detected_at", lookup_expr="gte",
+                                          help_text="Same as detected_after.")
+    until = django_filters.DateTimeFilter(field_name="detected_at", lookup_expr="lt",
+                                          help_text="Same as detected_before.")
+
+    class Meta:
+        model = Incident
+        fields = ["status", "severity", "service", "is_drill"]
+
+    def filter_open(self, queryset, _name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(status__in=OPEN_STATUSES) if value else queryset.exclude(status__in=OPEN_STATUSES)
+
+    def filter_state(self, queryset, _name, value):
+        return self.filter_open(queryset, _name, {"open": True, "closed": False}.get(value))

@@ -1,0 +1,68 @@
+"""Read-side queries of the incidents app. Every one takes the organization (or an object of it)."""
+
+from django.db.models import QuerySet
+
+from incidents.models import (
+    ChecklistItem,
+    Incident,
+    Participant,
+    RootCauseCategory,
+    Runbook,
+    Service,
+    Severity,
+    TimelineEvent,
+)
+from tenancy.models import Organization
+
+
+def incident_list(*, organization: Organization | None = None) -> QuerySet[Incident]:
+    """Incidents with what a list row shows joined in (a constant number of queries a page)."""
+    incidents = Incident.objects.select_related("severity", "service", "commander", "root_cause_category")
+    return incidents if organization is None else incidents.filter(organization=organization)
+
+
+def incident_get(*, organization: Organization, number: int) -> Incident | None:
+    return incident_list(organization=organization).filter(number=number).first()
+
+
+def severity_list(*, organization: Organization | None = None) -> QuerySet[Severity]:
+    severities = Severity.objects.order_by("rank", "name")
+    return severities if organization is None else severities.filter(organization=organization)
+
+
+def service_list(*, organization: Organization | None = None) -> QuerySet[Service]:
+    services = Service.objects.order_by("name")
+    return services if organization is None else services.filter(organization=organization)
+
+
+def root_cause_category_list(*, organization: Organization | None = None) -> QuerySet[RootCauseCategory]:
+    categories = RootCauseCategory.objects.order_by("name")
+    return categories if organization is None else categories.filter(organization=organization)
+
+
+def runbook_list(*, organization: Organization | None = None) -> QuerySet[Runbook]:
+    runbooks = Runbook.objects.prefetch_related("services").order_by("title")
+    return runbooks if organization is None else runbooks.filter(organization=organization)
+
+
+def runbooks_for_incident(*, incident: Incident) -> QuerySet[Runbook]:
+    """Runbooks of the incident's service (none when it has no service)."""
+    if incident.service_id is None:
+        return Runbook.objects.none()
+    return Runbook.objects.filter(organization_id=incident.organization_id, services=incident.service_id).order_by(
+        "title"
+    )
+
+
+def timeline_for_incident(*, incident: Incident) -> QuerySet[TimelineEvent]:
+    return TimelineEvent.objects.filter(incident=incident).select_related("actor").order_by("at", "id")
+
+
+def participants_for_incident(*, incident: Incident) -> QuerySet[Participant]:
+    return Participant.objects.filter(incident=incident).select_related("user").order_by("added_at", "id")
+
+
+def checklist_for_incident(*, incident: Incident) -> QuerySet[ChecklistItem]:
+    return ChecklistItem.objects.filter(incident=incident).select_related("checked_by").order_by(
+        "-checklist", "position"
+    )
