@@ -1,4 +1,18 @@
-"""Routes of this app: ``org_urlpatterns`` go under /api/v1/orgs/<org_slug>/."""
+"""Routes of this app: ``org_urlpatterns`` go under /api/v1/orgs/<org_slug>/; ``urlpatterns``
+are the ingestion endpoints at the root (authenticated by routing key alone)."""
 
-org_urlpatterns: list = []
-urlpatterns: list = []
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from incidents.ingestion import api, endpoints
+
+router = SimpleRouter()
+router.register("integrations", api.IntegrationViewSet, basename="integrations")
+router.register("alerts", api.AlertViewSet, basename="alerts")
+router.register("maintenance-windows", api.MaintenanceWindowViewSet, basename="maintenance-windows")
+
+org_urlpatterns = router.urls
+urlpatterns = [
+    path("v2/enqueue", endpoints.enqueue, name="ingest-pagerduty-v2"),
+    path("integrations/v1/<str:kind>/<str:routing_key>/", endpoints.integration_event, name="ingest-integration"),
+]

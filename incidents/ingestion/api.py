@@ -1,0 +1,128 @@
+"""The org API of ingestion: integrations (admins configure), alerts (read), maintenance windows."""
+
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from incidents.ingestion import services
+from incidents.ingestion.enums import AlertStatus, IntegrationKind
+from incidents.ingestion.models import Alert, Integration, MaintenanceWindow
+from incidents.ingestion.serializers import (
+    AlertSerializer,
+    IntegrationCreatedSerializer,
+    IntegrationSerializer,
+    IntegrationWriteSerializer,
+    MaintenanceWindowSerializer,
+    MaintenanceWindowWriteSerializer,
+)
+from tenancy.api_base import (
+    CONFIG_ACTIONS,
+    CONFIGURE,
+    READ_ACTIONS,
+    OrganizationScopedGenericViewSet,
+    OrganizationScopedReadOnlyViewSet,
+    OrganizationScopedViewSet,
+)
+
+
+class IntegrationViewSet(OrganizationScopedViewSet):
+    """Where alerts come from. The routing key is shown once, on create and on ``rotate-key``."""
+
+    queryset = Integration.objects.all()
+    serializer_class = IntegrationSerializer
+    required_roles = {**CONFIG_ACTIONS, "rotate_key": CONFIGURE}
+    filterset_fields = ["kind", "service", "enabled"]
+    ordering_fields = ["name", "created_at"]
+
+    def get_base_queryset(self):
+        return Integration.objects.select_related("service", "heartbeat").order_by("name", "id")
+
+    def _created(self, integration: Integration, routing_key: str, status_code: int) -> Response:
+        data = IntegrationCreatedSerializer(integration, context={"routing_key": routing_key}).data
+        return Response(data, status=status_code)
+
+    @extend_schema(request=IntegrationWriteSerializer, responses={201: IntegrationCreatedSerializer})
+    def create(self, request, *args, **kwargs):
+        data = IntegrationWriteSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        integration, routing_key = services.integration_create(organization=self.organization,
+                                                               **data.validated_data)
+        return self._created(integration, routing_key, status.HTTP_201_CREATED)
+
+    @extend_schema(request=IntegrationWriteSerializer, responses=IntegrationSerializer)
+    def update(self, request, *args, **kwargs):
+        integration = self.get_object()
+        partial = kwargs.get("partial", False)
+        data = IntegrationWriteSerializer(data=request.data, partial=partial, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        integration = services.integration_update(integration=integration, **data.validated_data)
+        return Response(IntegrationSerializer(integration).data)
+
+    def perform_destroy(self, instance):
+        services.integration_delete(integration=instance)
+
+    @extend_schema(request=None, responses=IntegrationCreatedSerializer)
+    @action(detail=True, methods=["post"], url_path="rotate-key")
+    def rotate_key(self, request, *args, **kwargs):
+        """A new routing key (shown once); the old one stops working at once."""
+        integration, routing_key = services.integration_rotate_key(integration=self.get_object())
+        return self._created(integration, routing_key, status.HTTP_200_OK)
+
+
+class AlertFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=AlertStatus.choices)
+    kind = filters.ChoiceFilter(field_name="integration__kind", choices=IntegrationKind.choices)
+    suppressed = filters.BooleanFilter(field_name="suppressed_by", lookup_expr="isnull", exclude=True)
+
+    class Meta:
+        model = Alert
+        fields = ["incident", "integration", "service", "dedup_key", "status", "kind", "suppressed"]
+
+
+class AlertViewSet(OrganizationScopedReadOnlyViewSet):
+    """Every received alert, including those a maintenance window suppressed."""
+
+    queryset = Alert.objects.all()
+    serializer_class = AlertSerializer
+    required_roles = READ_ACTIONS
+    filterset_class = AlertFilter
+    ordering_fields = ["received_at"]
+
+    def get_base_queryset(self):
+        return Alert.objects.select_related("integration", "incident").order_by("-received_at", "-id")
+
+
+class MaintenanceWindowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                               mixins.UpdateModelMixin, mixins.DestroyModelMixin, OrganizationScopedGenericViewSet):
+    """Per service: alerts during a window are stored and shown but open no incident and page nobody."""
+
+    queryset = MaintenanceWindow.objects.all()
+    serializer_class = MaintenanceWindowSerializer
+    required_roles = CONFIG_ACTIONS
+    filterset_fields = ["service"]
+    ordering_fields = ["starts_at", "ends_at"]
+
+    def get_base_queryset(self):
+        return MaintenanceWindow.objects.select_related("service", "created_by").order_by("-starts_at", "-id")
+
+    @extend_schema(request=MaintenanceWindowWriteSerializer, responses={201: MaintenanceWindowSerializer})
+    def create(self, request, *args, **kwargs):
+        data = MaintenanceWindowWriteSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        window = services.maintenance_window_create(organization=self.organization, created_by=request.user,
+                                                    **data.validated_data)
+        return Response(MaintenanceWindowSerializer(window).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=MaintenanceWindowWriteSerializer, responses=MaintenanceWindowSerializer)
+    def update(self, request, *args, **kwargs):
+        window = self.get_object()
+        data = MaintenanceWindowWriteSerializer(window, data=request.data, partial=kwargs.get("partial", False),
+                                                context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        window = services.maintenance_window_update(window=window, **data.validated_data)
+        return Response(MaintenanceWindowSerializer(window).data)
+
+    def perform_destroy(self, instance):
+        services.maintenance_window_delete(window=instance)

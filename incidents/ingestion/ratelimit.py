@@ -1,0 +1,107 @@
+"""A token bucket per integration in Redis: one round trip per event, atomic in a Lua script.
+
+The bucket holds ``burst`` tokens and refills at ``per_minute`` a minute. The same script
+returns the integration's cache generation (``keys.generation_key``) so the request path
+learns, in that one round trip, whether its cached integration is stale. If Redis is down
+the limiter lets the event in: losing alerts is worse than letting a burst through.
+"""
+
+import logging
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import redis
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+# KEYS[1] bucket, KEYS[2] generation; ARGV[1] tokens per ms, ARGV[2] burst.
+# Returns {allowed (0|1), milliseconds until one token, generation or false}.
+BUCKET_SCRIPT = """
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(state[1])
+local at = tonumber(state[2])
+if tokens == nil then tokens = burst; at = now end
+tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
+local allowed = 0
+local wait = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  allowed = 1
+else
+  wait = math.ceil((1 - tokens) / rate)
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', now)
+redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate) + 1000)
+return {allowed, wait, redis.call('GET', KEYS[2])}
+"""
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    retry_after: int  # seconds, for the Retry-After header
+    generation: str | None  # None when never bumped
+    known: bool = True  # False when Redis did not answer: the generation is unknown
+
+
+@lru_cache(maxsize=1)
+def client() -> "redis.Redis | None":
+    url = getattr(settings, "REDIS_URL", "")
+    if not url:
+        return None
+    return redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5, health_check_interval=30)
+
+
+@lru_cache(maxsize=1)
+def _script():
+    connection = client()
+    return connection.register_script(BUCKET_SCRIPT) if connection is not None else None
+
+
+def bucket_key(integration_id: int) -> str:
+    return f"foghorn:ingest:bucket:{integration_id}"
+
+
+def generation_key(integration_id: int) -> str:
+    return f"foghorn:ingest:gen:{integration_id}"
+
+
+def take(integration_id: int, *, per_minute: int, burst: int) -> Decision:
+    script = _script()
+    if script is None:
+        return Decision(True, 0, None, known=False)
+    rate = max(per_minute, 1) / 60000.0
+    try:
+        allowed, wait_ms, generation = script(keys=[bucket_key(integration_id), generation_key(integration_id)],
+                                              args=[repr(rate), max(burst, 1)])
+    except redis.RedisError:
+        logger.warning("rate limiter unavailable, letting the event in", extra={"integration_id": integration_id})
+        return Decision(True, 0, None, known=False)
+    generation = generation.decode() if isinstance(generation, bytes) else generation
+    return Decision(bool(allowed), max(1, math.ceil(int(wait_ms) / 1000)) if not allowed else 0, generation)
+
+
+def bump_generation(integration_id: int) -> None:
+    """Tell every process that its cached copy of this integration is stale."""
+    connection = client()
+    if connection is None:
+        return
+    try:
+        connection.incr(generation_key(integration_id))
+    except redis.RedisError:
+        logger.warning("could not bump the integration cache generation", extra={"integration_id": integration_id})
+
+
+def reset(integration_id: int) -> None:
+    connection = client()
+    if connection is not None:
+        try:
+            connection.delete(bucket_key(integration_id))
+        except redis.RedisError:
+            logger.warning("could not reset the rate limit", extra={"integration_id": integration_id})

@@ -1,0 +1,191 @@
+"""The write path of every received event: dedup into open incidents, resolve, acknowledge.
+
+One transaction per event. The (service, dedup key) slot (``AlertKey``) is created if missing
+(``INSERT … ON CONFLICT DO NOTHING`` on its unique constraint) and locked with
+``select_for_update``, so concurrent events of one key run one after the other and concurrent
+triggers open exactly one incident. The incident row is locked next (always in that order,
+so no deadlock) before its alerts are counted, so a trigger and the last resolve of the same
+incident cannot both miss each other. Incidents change only through ``incidents.services``.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from incidents import services as incident_services
+from incidents.enums import OPEN_STATUSES, IncidentStatus, TimelineKind
+from incidents.ingestion.enums import AlertStatus, EventAction
+from incidents.ingestion.events import NormalizedEvent
+from incidents.ingestion.models import Alert, AlertKey, Integration
+from incidents.models import Incident
+
+logger = logging.getLogger(__name__)
+S = IncidentStatus
+ALERTS_CLEARED_NOTE = "alerts cleared"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an event did: ``result`` is created, joined, reopened, duplicate, suppressed,
+    resolved, acknowledged, noted or ignored."""
+
+    result: str
+    dedup_key: str
+    alert_id: int | None = None
+    incident_id: int | None = None
+
+
+def _lock_key(integration: Integration, dedup_key: str, *, create: bool) -> AlertKey | None:
+    keys = AlertKey.objects.select_for_update(of=("self",)).filter(service_id=integration.service_id,
+                                                                    dedup_key=dedup_key)
+    key = keys.first()
+    if key is None and create:
+        AlertKey.objects.bulk_create([AlertKey(organization_id=integration.organization_id,
+                                               service_id=integration.service_id, dedup_key=dedup_key)],
+                                     ignore_conflicts=True)
+        key = keys.first()
+    return key
+
+
+def _lock_open_incident(key: AlertKey) -> Incident | None:
+    if key.incident_id is None:
+        return None
+    return Incident.objects.select_for_update().filter(pk=key.incident_id, status__in=OPEN_STATUSES).first()
+
+
+def _alert_payload(alert: Alert, integration: Integration, **extra) -> dict:
+    return {"alert_id": alert.pk, "dedup_key": alert.dedup_key, "summary": alert.summary[:300],
+            "severity": alert.severity, "source": alert.source[:200], "integration": integration.name,
+            "integration_id": integration.pk, "kind": integration.kind, **extra}
+
+
+def _new_alert(integration: Integration, event: NormalizedEvent, now: datetime, **fields) -> Alert:
+    return Alert.objects.create(
+        organization_id=integration.organization_id, integration=integration, service_id=integration.service_id,
+        dedup_key=event.dedup_key, severity=event.severity, summary=event.summary or event.dedup_key,
+        source=event.source, details=event.details, links=event.links, occurred_at=event.occurred_at,
+        received_at=now, **fields)
+
+
+@transaction.atomic
+def alert_ingest(*, integration: Integration, event: NormalizedEvent, window_id: int | None = None) -> Outcome:
+    """Apply one normalised event of ``integration``. ``window_id``: the maintenance window on
+    now for its service (the caller knows it from its cache), whose alerts open no incident.
+
+    Side effects: Alert rows, incidents created / acknowledged / moved through
+    ``incidents.services`` (their timeline events are the outbox that pages)."""
+    handler = {
+        EventAction.TRIGGER: _trigger,
+        EventAction.RESOLVE: _resolve,
+        EventAction.ACKNOWLEDGE: _acknowledge,
+        EventAction.NOTE: _note,
+    }[event.action]
+    return handler(integration, event, window_id)
+
+
+def _is_resend(key: AlertKey, incident: Incident | None, window_id: int | None) -> bool:
+    firing = Alert.objects.filter(service_id=key.service_id, dedup_key=key.dedup_key, status=AlertStatus.FIRING)
+    if incident is not None and firing.filter(incident=incident).exists():
+        return True
+    return window_id is not None and firing.filter(suppressed_by_id=window_id).exists()
+
+
+def _trigger(integration: Integration, event: NormalizedEvent, window_id: int | None) -> Outcome:
+    now = timezone.now()
+    key = _lock_key(integration, event.dedup_key, create=True)
+    incident = _lock_open_incident(key)
+    if event.resend_is_noop and _is_resend(key, incident, window_id):
+        return Outcome("duplicate", event.dedup_key, incident_id=incident.pk if incident else None)
+    if window_id is not None:
+        alert = _new_alert(integration, event, now, suppressed_by_id=window_id)
+        if incident is not None:
+            incident_services.timeline_event_record(
+                incident=incident, kind=TimelineKind.MAINTENANCE_SUPPRESSED, at=now,
+                payload=_alert_payload(alert, integration, maintenance_window_id=window_id))
+        return Outcome("suppressed", event.dedup_key, alert.pk, incident.pk if incident else None)
+    if incident is None:
+        incident = incident_services.incident_create(
+            organization=integration.organization, title=event.title,
+            severity=integration.severity_name_for(event.severity), service=integration.service,
+            description=event.summary if len(event.summary) > 300 else "", source=integration.kind,
+            detected_at=now,
+        )
+        key.incident = incident
+        key.save(update_fields=["incident"])
+        result = "created"
+    else:
+        result = "joined"
+    alert = _new_alert(integration, event, now, incident=incident)
+    _incident_alert_received(incident, now, _alert_payload(alert, integration, joined=result != "created"))
+    if incident.status == S.MONITORING:
+        status = S.FIXING if incident.acknowledged_at else S.TRIGGERED
+        incident_services.incident_transition(incident=incident, status=status, system=True,
+                                              note=f"New alert: {alert.summary[:200]}")
+        result = "reopened"
+    logger.info("alert ingested", extra={"alert_id": alert.pk, "incident_id": incident.pk, "result": result})
+    return Outcome(result, event.dedup_key, alert.pk, incident.pk)
+
+
+def _incident_alert_received(incident: Incident, at: datetime, payload: dict) -> None:
+    """The alert count grows and the timeline notes it (no page by itself). incidents.services has
+    no use case for the counter yet: this is ingestion's one write to an Incident row, on a row
+    already locked above; it moves to ``incidents.services`` once one exists."""
+    Incident.objects.filter(pk=incident.pk).update(alert_count=F("alert_count") + 1)
+    incident.alert_count += 1
+    incident_services.timeline_event_record(incident=incident, kind=TimelineKind.ALERT_RECEIVED, at=at,
+                                            payload=payload)
+
+
+def _resolve(integration: Integration, event: NormalizedEvent, window_id: int | None) -> Outcome:
+    now = timezone.now()
+    key = _lock_key(integration, event.dedup_key, create=False)
+    if key is None:
+        return Outcome("ignored", event.dedup_key)
+    incident = _lock_open_incident(key)
+    firing = Alert.objects.filter(service_id=key.service_id, dedup_key=key.dedup_key, status=AlertStatus.FIRING)
+    in_incident = firing.filter(incident=incident).count() if incident is not None else 0
+    resolved = firing.update(status=AlertStatus.RESOLVED, resolved_at=now)
+    if not resolved:
+        return Outcome("ignored", event.dedup_key, incident_id=incident.pk if incident else None)
+    if incident is not None and in_incident:
+        incident_services.timeline_event_record(incident=incident, kind=TimelineKind.ALERT_RESOLVED, at=now, payload={
+            "dedup_key": key.dedup_key, "alerts": in_incident, "integration": integration.name,
+            "integration_id": integration.pk, "kind": integration.kind})
+        if not Alert.objects.filter(incident=incident, status=AlertStatus.FIRING).exists():
+            _alerts_cleared(incident, now)
+    return Outcome("resolved", event.dedup_key, incident_id=incident.pk if incident else None)
+
+
+def _alerts_cleared(incident: Incident, now: datetime) -> None:
+    """Every alert of the incident is resolved: to monitoring (a system move), which stops paging."""
+    incident_services.timeline_event_record(incident=incident, kind=TimelineKind.ALERTS_CLEARED, at=now,
+                                            payload={"note": ALERTS_CLEARED_NOTE, "status": incident.status})
+    if incident.status != S.MONITORING:
+        incident_services.incident_transition(incident=incident, status=S.MONITORING, system=True,
+                                              note=ALERTS_CLEARED_NOTE)
+
+
+def _acknowledge(integration: Integration, event: NormalizedEvent, window_id: int | None) -> Outcome:
+    key = _lock_key(integration, event.dedup_key, create=False)
+    incident = _lock_open_incident(key) if key is not None else None
+    if incident is None:
+        return Outcome("ignored", event.dedup_key)
+    Alert.objects.filter(incident=incident, dedup_key=key.dedup_key, acknowledged_at__isnull=True).update(
+        acknowledged_at=timezone.now())
+    incident_services.incident_acknowledge(incident=incident, via=integration.kind)
+    return Outcome("acknowledged", event.dedup_key, incident_id=incident.pk)
+
+
+def _note(integration: Integration, event: NormalizedEvent, window_id: int | None) -> Outcome:
+    key = _lock_key(integration, event.dedup_key, create=False)
+    incident = _lock_open_incident(key) if key is not None else None
+    if incident is None:
+        return Outcome("ignored", event.dedup_key)
+    incident_services.timeline_event_record(incident=incident, kind=TimelineKind.SYSTEM, payload={
+        "text": event.summary, "dedup_key": event.dedup_key, "integration": integration.name,
+        "integration_id": integration.pk, "kind": integration.kind})
+    return Outcome("noted", event.dedup_key, incident_id=incident.pk)
