@@ -1,0 +1,87 @@
+"""Settings of the comms app, read from Django settings or the environment, with laptop defaults.
+
+Nothing here is set in ``config/settings.py``: ``setting(NAME, default)`` looks at settings
+first, then at the environment, so a worker started with ``COMMS_…`` variables picks them up.
+"""
+
+import os
+
+from django.conf import settings
+
+
+def setting(name: str, default):
+    value = getattr(settings, name, None)
+    if value is None:
+        value = os.environ.get(name)
+    if value is None:
+        return default
+    if isinstance(default, bool):
+        return str(value).strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int | float) and isinstance(value, str):
+        return type(default)(value)
+    return value
+
+
+def tick_seconds() -> float:
+    """How often beat runs the paging ticker (escalation delays fire within this + a task's run time)."""
+    return setting("COMMS_TICK_SECONDS", 2.0)
+
+
+def seconds_per_delay_minute() -> float:
+    """60 in production; end-to-end tests shorten policy and chain delays by lowering it."""
+    return setting("COMMS_SECONDS_PER_DELAY_MINUTE", 60.0)
+
+
+def send_lease_seconds() -> int:
+    """A notification being sent by a worker that died is retried after this (longer than any HTTP timeout)."""
+    return setting("COMMS_SEND_LEASE_SECONDS", 45)
+
+
+def renudge_seconds() -> int:
+    """A due notification nobody has picked up for this long is nudged again (a lost task)."""
+    return setting("COMMS_RENUDGE_SECONDS", 5)
+
+
+def http_timeout() -> float:
+    return setting("COMMS_HTTP_TIMEOUT", 10.0)
+
+
+def max_attempts() -> int:
+    """Transient failures retry with exponential backoff up to this many attempts, then fall through."""
+    return setting("COMMS_MAX_ATTEMPTS", 5)
+
+
+def retry_base_seconds() -> float:
+    return setting("COMMS_RETRY_BASE_SECONDS", 5.0)
+
+
+def ack_link_max_age() -> int:
+    """Seconds a one-click acknowledge link stays valid (default 24 h)."""
+    return setting("COMMS_ACK_LINK_MAX_AGE", 24 * 3600)
+
+
+def base_url() -> str:
+    return str(getattr(settings, "FOGHORN_BASE_URL", "http://localhost:8000")).rstrip("/")
+
+
+def twilio() -> dict:
+    return {
+        "account_sid": setting("TWILIO_ACCOUNT_SID", ""),
+        "auth_token": setting("TWILIO_AUTH_TOKEN", ""),
+        "from_number": setting("TWILIO_FROM_NUMBER", ""),
+        "api_base": str(setting("TWILIO_API_BASE", "https://api.twilio.com")).rstrip("/"),
+    }
+
+
+def webhook_retry_schedule() -> list[float]:
+    """Seconds between attempts of an outbound org webhook: about 20 minutes in all, then it is given up."""
+    raw = setting("COMMS_WEBHOOK_RETRY_SCHEDULE", "10,30,60,120,240,360,420")
+    return [float(part) for part in str(raw).split(",") if part.strip()]
+
+
+def fault(point: str) -> float:
+    """Fault injection for the end-to-end fault tests: ``COMMS_FAULT_SLEEP=<point>:<seconds>`` makes the
+    worker sleep at that point so a test can SIGKILL it there. Unset in production (returns 0)."""
+    raw = os.environ.get("COMMS_FAULT_SLEEP", "")
+    name, _sep, seconds = raw.partition(":")
+    return float(seconds or 0) if name == point else 0.0

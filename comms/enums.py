@@ -1,0 +1,71 @@
+from django.db import models
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"
+    VOICE = "voice", "Voice call"
+    CHAT = "chat", "Chat"
+    WEBHOOK = "webhook", "Webhook"
+
+
+# Channels a person can be paged on, in the order tried when falling through.
+PERSONAL_CHANNELS = [Channel.VOICE, Channel.SMS, Channel.CHAT, Channel.WEBHOOK, Channel.EMAIL]
+# Severity.paging_channels may say "push" (the plan's PagerDuty push); we page it as SMS.
+CHANNEL_ALIASES = {"push": Channel.SMS}
+
+
+class Urgency(models.TextChoices):
+    HIGH = "high", "High (P0/P1)"
+    LOW = "low", "Low"
+
+
+class NotificationState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+    BOUNCED = "bounced", "Bounced"
+    COMPLAINED = "complained", "Complained"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+OPEN_NOTIFICATION_STATES = (NotificationState.PENDING, NotificationState.SENDING)
+DONE_SENDING_STATES = (NotificationState.SENT, NotificationState.DELIVERED, NotificationState.BOUNCED,
+                       NotificationState.COMPLAINED)
+
+
+class Purpose(models.TextChoices):
+    PAGE = "page", "Page"
+    ANNOUNCEMENT = "announcement", "Announcement"
+    REMINDER = "reminder", "Reminder"
+    HANDOFF = "handoff", "Handoff"
+    STATUS_UPDATE = "status_update", "Status update"
+    AFFECTED_USER = "affected_user", "Affected user"
+    TEST = "test", "Test"
+
+
+class RunState(models.TextChoices):
+    ACTIVE = "active", "Active"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    EXHAUSTED = "exhausted", "Exhausted"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class ChatFormat(models.TextChoices):
+    SLACK = "slack", "Slack-compatible (Slack, Mattermost, Rocket.Chat)"
+    TEAMS = "teams", "Microsoft Teams"
+
+
+class WebhookEvent(models.TextChoices):
+    TRIGGERED = "incident.triggered", "Incident triggered"
+    ACKNOWLEDGED = "incident.acknowledged", "Incident acknowledged"
+    STATUS_CHANGED = "incident.status_changed", "Incident status changed"
+    RESOLVED = "incident.resolved", "Incident resolved"
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed (gave up)"

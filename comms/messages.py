@@ -1,0 +1,53 @@
+"""What a page, an announcement and a test say, per channel."""
+
+from django.template.loader import render_to_string
+
+from comms import ack, conf
+from comms.channels import Message
+from comms.enums import Purpose
+
+
+def incident_url(incident) -> str:
+    return f"{conf.base_url()}/admin/incidents/incident/{incident.pk}/change/"
+
+
+def _facts(incident) -> dict:
+    service = incident.service.name if incident.service_id else "no service"
+    return {
+        "incident": incident,
+        "severity": incident.severity.name,
+        "service": service,
+        "headline": f"[{incident.severity.name}] #{incident.number} {incident.title}",
+        "incident_url": incident_url(incident),
+    }
+
+
+def render(notification) -> Message:
+    incident = notification.incident
+    facts = _facts(incident)
+    ack_url = ""
+    if notification.purpose == Purpose.PAGE and notification.recipient_id:
+        ack_url = ack.ack_url(incident=incident, user=notification.recipient)
+    context = {**facts, "ack_url": ack_url, "notification": notification,
+               "purpose": notification.get_purpose_display()}
+    if notification.purpose == Purpose.ANNOUNCEMENT:
+        text = f"{facts['headline']} ({facts['service']}) — triggered. {facts['incident_url']}"
+        subject = f"Incident {facts['headline']}"
+    else:
+        text = f"You are paged: {facts['headline']} ({facts['service']})."
+        subject = f"PAGE {facts['headline']}"
+    return Message(
+        subject=subject,
+        text=render_to_string("comms/page.txt", context),
+        html=render_to_string("comms/page.html", context),
+        short=text,
+        ack_url=ack_url,
+        incident_url=facts["incident_url"],
+        idempotency_key=notification.idempotency_key,
+        tags=["foghorn", notification.purpose],
+        metadata={"notification_id": str(notification.pk), "idempotency_key": notification.idempotency_key,
+                  "organization_id": str(notification.organization_id), "incident_id": str(incident.pk)},
+        data={"incident": {"id": incident.pk, "number": incident.number, "title": incident.title,
+                           "severity": facts["severity"], "status": incident.status},
+              "idempotency_key": notification.idempotency_key, "purpose": notification.purpose},
+    )

@@ -1,0 +1,110 @@
+from django.utils import timezone
+
+from comms.models import EscalationRun, Notification
+from comms.services import contacts
+from incidents import services as incident_services
+from tenancy.enums import Role
+from tests.isolation import IsolationCase
+from tests.tenancy.factories import MembershipFactory, UserFactory
+
+
+def _member(org, marker=""):
+    return MembershipFactory(organization=org, role=Role.RESPONDER, user=UserFactory(name=marker)).user
+
+
+def make_contact_method(org, marker):
+    method, _secret = contacts.contact_method_create(organization=org, user=_member(org), kind="email",
+                                                     value="a@example.test", label=marker)
+    return method
+
+
+def make_rule(org, marker):
+    return contacts.notification_rule_save(organization=org, user=_member(org, marker), urgency="high",
+                                           channel="webhook", delay_minutes=7)
+
+
+def make_destination(org, marker):
+    return contacts.chat_destination_create(organization=org, name=marker, url="https://chat.example.test/hook/1",
+                                            severities=["P0"])
+
+
+def make_route(org, marker):
+    return contacts.severity_route_save(organization=org, severity_name="P3", person_channels=["email"],
+                                        announce_emails=[f"{marker}@example.test"])
+
+
+def make_throttle(org, marker):
+    return contacts.channel_throttle_save(organization=org, channel="voice", max_count=2, per_seconds=120)
+
+
+def make_endpoint(org, marker):
+    endpoint, _secret = contacts.webhook_endpoint_create(organization=org, name=marker,
+                                                         url="https://hooks.example.test/in")
+    return endpoint
+
+
+def make_run(org, marker):
+    incident = incident_services.incident_create(organization=org, title=marker, severity="P1")
+    return EscalationRun.objects.create(organization=org, incident=incident, policy_snapshot={"steps": []},
+                                        severity_name="P1")
+
+
+def make_notification(org, marker):
+    run = make_run(org, marker)
+    return Notification.objects.create(organization=org, incident=run.incident, run=run, channel="email",
+                                       address=f"{marker}@example.test", idempotency_key=f"{run.pk}:{marker}",
+                                       due_at=timezone.now())
+
+
+def incident_kwargs(obj):
+    return {"number": obj.incident.number, "pk": obj.pk}
+
+
+CASES = [
+    IsolationCase(
+        url_names=("contact-methods-list", "contact-methods-detail"),
+        make=make_contact_method,
+        create_payload=lambda obj, org_b: {"user": obj.user_id, "kind": "email", "value": "b@example.test"},
+        body={"label": "stolen"},
+    ),
+    IsolationCase(
+        url_names=("notification-rules-list", "notification-rules-detail"),
+        make=make_rule,
+        create_payload=lambda obj, org_b: {"user": obj.user_id, "urgency": "low", "channel": "sms"},
+        body={"delay_minutes": 1},
+    ),
+    IsolationCase(
+        url_names=("chat-destinations-list", "chat-destinations-detail"),
+        make=make_destination,
+        creates_without_foreign_keys=True,
+        body={"name": "stolen", "url": "https://evil.example.test/"},
+    ),
+    IsolationCase(
+        url_names=("severity-routes-list", "severity-routes-detail"),
+        make=make_route,
+        creates_without_foreign_keys=True,
+        body={"person_channels": ["sms"]},
+    ),
+    IsolationCase(
+        url_names=("channel-throttles-list", "channel-throttles-detail"),
+        make=make_throttle,
+        creates_without_foreign_keys=True,
+        body={"max_count": 9},
+    ),
+    IsolationCase(
+        url_names=("webhook-endpoints-list", "webhook-endpoints-detail"),
+        make=make_endpoint,
+        creates_without_foreign_keys=True,
+        body={"url": "https://evil.example.test/"},
+    ),
+    IsolationCase(
+        url_names=("incident-notifications-list", "incident-notifications-detail"),
+        make=make_notification,
+        url_kwargs=incident_kwargs,
+    ),
+    IsolationCase(
+        url_names=("incident-escalation", "incident-escalate"),
+        make=make_run,
+        url_kwargs=incident_kwargs,
+    ),
+]
