@@ -1,0 +1,270 @@
+"""The on-call API: nested writes, reads, roles, bad input and constant query counts."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from oncall.models import LayerVersion, Override, Schedule
+from tenancy.enums import Role
+from tests.oncall.factories import EscalationPolicyFactory, weekly_layer
+
+pytestmark = pytest.mark.django_db
+
+
+def base(org):
+    return f"/api/v1/orgs/{org.slug}"
+
+
+def layer_body(people, **extra):
+    return {"name": "Primary", "participants": [p.pk for p in people], "rotation_type": "weekly",
+            "shift_length": 1, "rotation_start": "2025-01-06T09:00:00", **extra}
+
+
+@pytest.fixture
+def admin_client(member_of):
+    return member_of(Role.ADMIN)[1]
+
+
+def test_create_schedule_with_nested_layers_and_read_it_back(org, people, admin_client):
+    body = {"name": "Primary", "time_zone": "Europe/Berlin", "layers": [
+        layer_body(people[:2]),
+        layer_body(people[2:3], name="Daytime", restrictions={"type": "daily_restriction",
+                                                              "start_time_of_day": "09:00:00",
+                                                              "duration_seconds": 28800}),
+    ]}
+    response = admin_client.post(f"{base(org)}/schedules/", body, format="json")
+    assert response.status_code == 201, response.json()
+    data = response.json()
+    assert [layer["priority"] for layer in data["layers"]] == [1, 2]
+    assert data["layers"][0]["participants"][0] == {"id": people[0].pk, "email": people[0].email,
+                                                     "name": people[0].name}
+    assert data["layers"][1]["restrictions"][0]["duration_seconds"] == 28800
+    assert data["layers"][0]["rotation_start"] == "2025-01-06T09:00:00"
+    fetched = admin_client.get(f"{base(org)}/schedules/{data['id']}/").json()
+    assert fetched == data
+
+
+@pytest.mark.parametrize(
+    ("role", "expected_status"),
+    [(Role.VIEWER, 403), (Role.RESPONDER, 403), (Role.ADMIN, 201), (Role.OWNER, 201)],
+)
+def test_only_admins_configure_schedules(org, people, member_of, role, expected_status):
+    _membership, client = member_of(role)
+    response = client.post(f"{base(org)}/schedules/", {"name": "S", "layers": [layer_body(people[:1])]},
+                           format="json")
+    assert response.status_code == expected_status
+
+
+@pytest.mark.parametrize(
+    ("role", "expected_status"),
+    [(Role.VIEWER, 403), (Role.RESPONDER, 201), (Role.ADMIN, 201), (Role.OWNER, 201)],
+)
+def test_responders_cover_each_others_shifts_with_overrides(org, people, member_of, make_schedule, role,
+                                                            expected_status):
+    schedule = make_schedule([weekly_layer(people[:2])])
+    membership, client = member_of(role)
+    response = client.post(f"{base(org)}/schedules/{schedule.pk}/overrides/", {
+        "user": membership.user.pk, "replaces_user": people[0].pk,
+        "start": "2025-01-07T00:00:00Z", "end": "2025-01-08T00:00:00Z"}, format="json")
+    assert response.status_code == expected_status
+    if expected_status == 201:
+        assert response.json()["user"]["id"] == membership.user.pk
+        assert response.json()["replaces_user"]["id"] == people[0].pk
+
+
+@pytest.mark.parametrize(
+    ("role", "expected_status"),
+    [(Role.VIEWER, 200), (Role.RESPONDER, 200), (Role.ADMIN, 200), (Role.OWNER, 200)],
+)
+def test_every_member_reads_who_is_on_call(org, people, member_of, make_schedule, role, expected_status):
+    schedule = make_schedule([weekly_layer(people[:2])])
+    _membership, client = member_of(role)
+    response = client.get(f"{base(org)}/schedules/{schedule.pk}/oncall/", {"at": "2025-01-14T10:00:00Z"})
+    assert response.status_code == expected_status
+    assert response.json()["users"] == [{"id": people[1].pk, "email": people[1].email, "name": people[1].name}]
+    assert response.json()["source"]["type"] == "layer"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"time_zone": "Mars/Olympus"}, "time_zone"),
+        ({"layers": [{"shift_length": 0}]}, "layers"),
+        ({"layers": [{"rotation_type": "fortnightly"}]}, "layers"),
+        ({"layers": [{"end": "2024-01-01T00:00:00"}]}, "layers"),
+        ({"layers": [{"rotation_start": "next monday"}]}, "layers"),
+        ({"layers": [{"participants": []}]}, "layers"),
+        ({"layers": [{"restrictions": {"type": "daily_restriction", "start_time_of_day": "25:00",
+                                       "duration_seconds": 60}}]}, "layers"),
+        ({"layers": [{"priority": 5}, {"priority": 5}]}, "layers"),
+        ({"name": ""}, "name"),
+    ],
+)
+def test_bad_schedule_input_is_a_400_naming_the_field(org, people, admin_client, change, field):
+    body = {"name": "S", "time_zone": "UTC", "layers": [layer_body(people[:1])]}
+    if "layers" in change:
+        body["layers"] = [layer_body(people[:1], **item) for item in change.pop("layers")]
+    body.update(change)
+    response = admin_client.post(f"{base(org)}/schedules/", body, format="json")
+    assert response.status_code == 400, response.json()
+    assert field in response.json()["errors"]
+
+
+def test_a_participant_from_another_org_is_refused(org, make_org, make_member, admin_client):
+    stranger = make_member(make_org()).user
+    response = admin_client.post(f"{base(org)}/schedules/", {"name": "S", "layers": [layer_body([stranger])]},
+                                 format="json")
+    assert response.status_code == 400
+    assert "participants" in str(response.json()["errors"])
+
+
+def test_override_ending_before_it_starts_is_a_400(org, people, admin_client, make_schedule):
+    schedule = make_schedule([weekly_layer(people[:1])])
+    response = admin_client.post(f"{base(org)}/schedules/{schedule.pk}/overrides/", {
+        "user": people[1].pk, "start": "2025-01-08T00:00:00Z", "end": "2025-01-07T00:00:00Z"}, format="json")
+    assert response.status_code == 400
+    assert "end" in response.json()["errors"]
+    assert not Override.objects.exists()
+
+
+def test_shifts_are_clipped_unless_overflow(org, people, admin_client, make_schedule):
+    schedule = make_schedule([weekly_layer(people[:2])], time_zone="Europe/Berlin")
+    url = f"{base(org)}/schedules/{schedule.pk}/shifts/"
+    window = {"since": "2025-01-08T00:00:00+01:00", "until": "2025-01-15T00:00:00+01:00"}
+    clipped = admin_client.get(url, window).json()
+    assert [(s["user"]["id"], s["start"], s["end"]) for s in clipped] == [
+        (people[0].pk, "2025-01-08T00:00:00+01:00", "2025-01-13T09:00:00+01:00"),
+        (people[1].pk, "2025-01-13T09:00:00+01:00", "2025-01-15T00:00:00+01:00"),
+    ]
+    whole = admin_client.get(url, {**window, "overflow": "true"}).json()
+    assert [(s["start"], s["end"]) for s in whole] == [
+        ("2025-01-06T09:00:00+01:00", "2025-01-13T09:00:00+01:00"),
+        ("2025-01-13T09:00:00+01:00", "2025-01-20T09:00:00+01:00"),
+    ]
+    assert whole[0]["source"]["type"] == "layer"
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"since": "yesterday"}, "since"),
+        ({"since": "2025-01-01T00:00:00Z", "until": "2026-02-01T00:00:00Z"}, "until"),
+        ({"since": "2025-01-02T00:00:00Z", "until": "2025-01-01T00:00:00Z"}, "until"),
+        ({"until": "2025-13-01"}, "until"),
+        ({"time_zone": "Nowhere/Land"}, "time_zone"),
+    ],
+)
+def test_bad_windows_are_a_400_naming_the_parameter(org, people, admin_client, make_schedule, params, field):
+    schedule = make_schedule([weekly_layer(people[:1])])
+    for route in ("shifts", "gaps"):
+        response = admin_client.get(f"{base(org)}/schedules/{schedule.pk}/{route}/", params)
+        assert response.status_code == 400
+        assert field in response.json()["errors"]
+    response = admin_client.get(f"{base(org)}/schedules/{schedule.pk}/oncall/", {"at": "soon"})
+    assert response.status_code == 400
+    assert "at" in response.json()["errors"]
+
+
+def test_gaps_route(org, people, admin_client, make_schedule):
+    schedule = make_schedule([weekly_layer(people[:1], start="2025-01-06T00:00")])
+    response = admin_client.get(f"{base(org)}/schedules/{schedule.pk}/gaps/",
+                                {"since": "2025-01-05T00:00:00Z", "until": "2025-01-07T00:00:00Z"})
+    assert response.json() == [{"start": "2025-01-05T00:00:00+00:00", "end": "2025-01-06T00:00:00+00:00"}]
+
+
+def test_updating_participants_adds_a_version_from_effective_from(org, people, admin_client, make_schedule):
+    schedule = make_schedule([weekly_layer(people[:3])])
+    url = f"{base(org)}/schedules/{schedule.pk}/"
+    data = admin_client.get(url).json()
+    data["layers"][0]["participants"] = [people[0].pk, people[2].pk]  # Ben (not on call) leaves
+    data["effective_from"] = "2025-01-08T00:00:00Z"
+    response = admin_client.put(url, data, format="json")
+    assert response.status_code == 200, response.json()
+    assert len(response.json()["layers"][0]["versions"]) == 2
+    assert LayerVersion.objects.filter(layer__schedule=schedule).count() == 2
+    oncall = admin_client.get(f"{url}oncall/", {"at": "2025-01-14T00:00:00Z"}).json()
+    assert oncall["users"][0]["id"] == people[2].pk
+    earlier = admin_client.patch(url, {"layers": [{**data["layers"][0], "participants": [people[1].pk],
+                                                   "effective_from": "2025-01-07T00:00:00Z"}]}, format="json")
+    assert earlier.status_code == 400
+    assert "effective_from" in earlier.json()["errors"]
+
+
+def test_a_schedule_or_layer_used_by_a_policy_cannot_be_deleted(org, people, admin_client, make_schedule):
+    schedule = make_schedule([weekly_layer(people[:1])])
+    EscalationPolicyFactory(organization=org, name="Payments", steps=[{"schedules": [schedule]}])
+    url = f"{base(org)}/schedules/{schedule.pk}/"
+    response = admin_client.delete(url)
+    assert response.status_code == 400
+    assert "Payments" in response.json()["message"]
+    response = admin_client.patch(url, {"layers": []}, format="json")
+    assert response.status_code == 400
+    assert "Payments" in response.json()["message"]
+    assert schedule.layers.count() == 1
+
+
+def test_delete_an_unused_schedule(org, people, admin_client, make_schedule):
+    schedule = make_schedule([weekly_layer(people[:1])])
+    assert admin_client.delete(f"{base(org)}/schedules/{schedule.pk}/").status_code == 204
+
+
+def test_escalation_policy_with_nested_steps(org, people, admin_client, make_schedule):
+    primary = make_schedule([weekly_layer(people[:1])], name="Primary")
+    group = admin_client.post(f"{base(org)}/responder-groups/", {"name": "CTO", "members": [people[3].pk]},
+                              format="json").json()
+    response = admin_client.post(f"{base(org)}/escalation-policies/", {
+        "name": "Default", "repeat_count": 2, "steps": [
+            {"delay_minutes": 10, "schedules": [primary.pk]},
+            {"delay_minutes": 5, "users": [people[1].pk]},
+            {"delay_minutes": 15, "targets": [{"type": "responder_group", "id": group["id"]}]},
+        ]}, format="json")
+    assert response.status_code == 201, response.json()
+    steps = response.json()["steps"]
+    assert [s["position"] for s in steps] == [1, 2, 3]
+    assert steps[0]["schedules"] == [{"id": primary.pk, "name": "Primary"}]
+    assert steps[2]["groups"][0]["name"] == "CTO"
+    url = f"{base(org)}/escalation-policies/{response.json()['id']}/"
+    assert admin_client.patch(url, {"repeat_count": 10}, format="json").status_code == 400
+    changed = admin_client.patch(url, {"steps": [{"users": [people[0].pk]}]}, format="json")
+    assert len(changed.json()["steps"]) == 1
+    assert admin_client.delete(f"{base(org)}/responder-groups/{group['id']}/").status_code == 204
+
+
+def test_oncall_across_all_schedules(org, people, admin_client, make_schedule):
+    make_schedule([weekly_layer(people[:1])], name="A")
+    make_schedule([weekly_layer(people[1:2], start="2030-01-07T09:00")], name="B")
+    response = admin_client.get(f"{base(org)}/oncall/", {"at": "2025-02-01T00:00:00Z"})
+    assert [(row["schedule"]["name"], [u["id"] for u in row["users"]]) for row in response.json()] == [
+        ("A", [people[0].pk]), ("B", []),
+    ]
+
+
+def test_handoff_lead_time_preference(org, member_of):
+    _membership, client = member_of(Role.RESPONDER)
+    url = f"{base(org)}/oncall-preferences/"
+    assert client.get(url).json()["handoff_lead_time_seconds"] == 3600
+    assert client.put(url, {"handoff_lead_time": "12:00:00"}, format="json").json()[
+        "handoff_lead_time_seconds"] == 12 * 3600
+    assert client.put(url, {"handoff_lead_time": "00:05:00"}, format="json").status_code == 400
+    assert client.put(url, {"handoff_lead_time": "8 00:00:00"}, format="json").status_code == 400
+
+
+def _many_schedules(org, people, make_schedule, count):
+    for index in range(count):
+        schedule = make_schedule([weekly_layer(people[:2]), weekly_layer(people[2:], priority=5)], name=f"S{index}")
+        Override.objects.create(organization=org, schedule=schedule, user=people[0],
+                                start=datetime(2025, 1, 7, tzinfo=UTC), end=datetime(2025, 1, 8, tzinfo=UTC))
+
+
+@pytest.mark.parametrize("route", ["schedules/", "oncall/", "escalation-policies/", "responder-groups/"])
+def test_lists_run_a_constant_number_of_queries(org, people, admin_client, make_schedule, route,
+                                                django_assert_max_num_queries):
+    _many_schedules(org, people, make_schedule, 12)
+    for index in range(6):
+        EscalationPolicyFactory(organization=org, name=f"P{index}", steps=[
+            {"schedules": list(Schedule.objects.filter(organization=org))[:2], "users": people[:2]}])
+        admin_client.post(f"{base(org)}/responder-groups/", {"name": f"G{index}", "members": [people[0].pk]},
+                          format="json")
+    with django_assert_max_num_queries(12):
+        response = admin_client.get(f"{base(org)}/{route}", {"at": "2025-01-07T12:00:00Z"})
+    assert response.status_code == 200
