@@ -9,7 +9,7 @@ from django.core import mail
 from oncall import services, tasks
 from oncall.models import OncallNotice
 from tenancy.enums import Role
-from tests.oncall.factories import EscalationPolicyFactory, weekly_layer
+from tests.oncall.factories import EscalationPolicyFactory, local, weekly_layer
 
 pytestmark = pytest.mark.django_db
 
@@ -61,8 +61,8 @@ def test_notices_follow_overrides(org, people, make_schedule):
 
 def test_daily_gap_warning_to_admins_for_schedules_that_policies_use(org, people, make_member, make_schedule):
     admin = make_member(org, Role.ADMIN).user
-    used = make_schedule([weekly_layer(people[:1], end=datetime(2025, 1, 10))], name="Used")
-    make_schedule([weekly_layer(people[:1], end=datetime(2025, 1, 10))], name="Unused")
+    used = make_schedule([weekly_layer(people[:1], end=local("2025-01-10T00:00"))], name="Used")
+    make_schedule([weekly_layer(people[:1], end=local("2025-01-10T00:00"))], name="Unused")
     EscalationPolicyFactory(organization=org, steps=[{"schedules": [used]}])
     with time_machine.travel(datetime(2025, 1, 8, 8, tzinfo=UTC), tick=False):
         tasks.start_gap_warnings()

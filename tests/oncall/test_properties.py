@@ -2,6 +2,7 @@
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -32,8 +33,8 @@ def restrictions(draw):
 def versions(draw):
     kind = draw(st.sampled_from(["hourly", "daily", "weekly", "monthly"]))
     length = draw(st.integers(4, 24)) if kind == "hourly" else draw(st.integers(1, 3))
-    start = datetime(2025, 1, 1) + timedelta(hours=draw(st.integers(0, 24 * 90)), minutes=draw(st.sampled_from([0,
-                                                                                                                 30])))
+    offset = timedelta(hours=draw(st.integers(0, 24 * 90)), minutes=draw(st.sampled_from([0, 30])))
+    start = datetime.fromisoformat("2025-01-01T00:00") + offset
     return VersionSpec(
         participants=tuple(draw(st.lists(USERS, min_size=1, max_size=4))),
         rotation_type=kind, shift_length=length, rotation_start=start,
@@ -69,7 +70,7 @@ def test_pieces_never_overlap_and_with_gaps_sum_to_the_window(spec, hours):
     pieces = scheduling.final_pieces(spec, since, until)
     for piece in pieces:
         assert since <= piece.start < piece.end <= until
-    for left, right in zip(pieces, pieces[1:], strict=False):
+    for left, right in pairwise(pieces):
         assert left.end <= right.start
         assert not (left.end == right.start and left.user_id == right.user_id and left.source == right.source)
     covered = sum((p.end - p.start for p in pieces), timedelta())
@@ -96,7 +97,7 @@ def test_one_long_window_equals_many_short_ones_joined(spec, hours, cuts):
         bounds.append(min(bounds[-1] + timedelta(hours=cut), until))
     bounds.append(until)
     bounds = sorted(set(bounds))
-    chunks = [scheduling.final_pieces(spec, a, b) for a, b in zip(bounds, bounds[1:], strict=False)]
+    chunks = [scheduling.final_pieces(spec, a, b) for a, b in pairwise(bounds)]
     assert join(chunks) == scheduling.final_pieces(spec, since, until)
 
 
