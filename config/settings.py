@@ -221,6 +221,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Choice sets used by fields of the same name in several apps get one stable name each.
+    # https://drf-spectacular.readthedocs.io/en/latest/settings.html
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentStatusEnum": "incidents.enums.IncidentStatus",
+    },
 }
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
