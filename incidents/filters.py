@@ -2,6 +2,8 @@
 
 import django_filters
 from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from incidents.enums import OPEN_STATUSES, IncidentStatus
 from incidents.models import Incident, Service, Severity
@@ -22,16 +24,36 @@ def org_services(request) -> QuerySet[Service]:
     return Service.objects.filter(organization__slug=slug) if slug else Service.objects.none()
 
 
+TRUE_VALUES = ("true", "True", "1", "yes")
+FALSE_VALUES = ("false", "False", "0", "no")
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class StrictBooleanFilter(django_filters.TypedChoiceFilter):
+    """true/false (1/0, yes/no); anything else is a 400 rather than silently ignored."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", [(value, value) for value in (*TRUE_VALUES, *FALSE_VALUES)])
+        kwargs.setdefault("coerce", lambda value: value in TRUE_VALUES)
+        super().__init__(*args, **kwargs)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class SeverityNameFilter(django_filters.ModelMultipleChoiceFilter):
+    """Severities of the URL's organization by name ("P1"); an unknown name is a 400."""
+
+
 class IncidentFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=IncidentStatus.choices)
-    severity = django_filters.ModelMultipleChoiceFilter(
-        queryset=org_severities, to_field_name="name", help_text='Severity name, e.g. "P1" (repeat for several).'
+    severity = SeverityNameFilter(
+        field_name="severity__name", queryset=org_severities, to_field_name="name",
+        help_text='Severity name, e.g. "P1" (repeat for several).',
     )
     service = django_filters.ModelMultipleChoiceFilter(queryset=org_services, help_text="Service id.")
-    open = django_filters.BooleanFilter(method="filter_open", help_text="true: open incidents; false: resolved/closed.")
+    open = StrictBooleanFilter(method="filter_open", help_text="true: open incidents; false: resolved/closed.")
     state = django_filters.ChoiceFilter(choices=[("open", "Open"), ("closed", "Closed")], method="filter_state")
-    is_drill = django_filters.BooleanFilter()
-    drill = django_filters.BooleanFilter(field_name="is_drill", help_text="Same as is_drill.")
+    is_drill = StrictBooleanFilter()
+    drill = StrictBooleanFilter(field_name="is_drill", help_text="Same as is_drill.")
     detected_after = django_filters.DateTimeFilter(field_name="detected_at", lookup_expr="gte")
     detected_before = django_filters.DateTimeFilter(field_name="detected_at", lookup_expr="lt")
     since = django_filters.DateTimeFilter(field_name="detected_at", lookup_expr="gte",
@@ -44,7 +66,7 @@ class IncidentFilter(django_filters.FilterSet):
         fields = ["status", "severity", "service", "is_drill"]
 
     def filter_open(self, queryset, _name, value):
-        if value is None:
+        if value is None or value == "":
             return queryset
         return queryset.filter(status__in=OPEN_STATUSES) if value else queryset.exclude(status__in=OPEN_STATUSES)
 
