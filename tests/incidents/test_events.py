@@ -14,8 +14,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def recorder():
-    """Register a handler of notes that records the ids it saw; unregister afterwards."""
+def recorder(monkeypatch):
+    """Register (alone: other apps' handlers are set aside) a handler of notes that records the ids it saw."""
+    monkeypatch.setattr(events, "_handlers", {})
     seen = []
 
     def handle(event):
@@ -27,10 +28,11 @@ def recorder():
 
 
 @pytest.fixture
-def lost_dispatch(monkeypatch):
-    """Messages to the dispatcher vanish (a broker restart) until ``restore()``."""
-    monkeypatch.setattr(events.dispatch, "delay", lambda *args, **kwargs: None)
-    return monkeypatch.undo
+def lost_dispatch():
+    """Messages to the dispatcher vanish (a broker restart) until the returned function is called."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(events.dispatch, "delay", lambda *args, **kwargs: None)
+        yield patch.undo
 
 
 def test_handlers_run_after_commit_only(incident, recorder, django_capture_on_commit_callbacks):
