@@ -44,6 +44,7 @@ from tenancy.errors import ApplicationError
 MAX_WINDOW = timedelta(days=366)
 DEFAULT_WINDOW = timedelta(days=7)
 ID_REGEX = r"\d+"
+MIN_YEAR, MAX_YEAR = 1970, 2200
 WINDOW_PARAMS = [
     OpenApiParameter("since", str, description="ISO 8601 (default now); without offset: the schedule's zone."),
     OpenApiParameter("until", str, description="ISO 8601 (default since + 7 days); at most 366 days after since."),
@@ -63,6 +64,8 @@ def parse_instant(params, name: str, zone: zoneinfo.ZoneInfo, default: datetime)
     except ValueError:
         raise ApplicationError(f"{name}: not an ISO 8601 date-time.",
                                {name: ["Not an ISO 8601 date-time, e.g. 2025-03-09T09:00:00Z."]}) from None
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise ApplicationError(f"{name}: out of range.", {name: [f"The year must be {MIN_YEAR} to {MAX_YEAR}."]})
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone)
     return value.astimezone(UTC)

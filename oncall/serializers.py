@@ -58,9 +58,12 @@ class LocalDateTimeField(serializers.Field):
         if not isinstance(data, str):
             self.fail("invalid")
         try:
-            return datetime.fromisoformat(data.strip())
+            value = datetime.fromisoformat(data.strip())
         except ValueError:
             self.fail("invalid")
+        if not 1970 <= value.year <= 2200:
+            raise serializers.ValidationError("The year must be 1970 to 2200.")
+        return value
 
     def to_representation(self, value):
         return value.replace(tzinfo=None).isoformat() if value is not None else None
@@ -109,22 +112,35 @@ def user_summary(user) -> dict | None:
 # --- schedules -----------------------------------------------------------------------------
 
 class LayerWriteSerializer(serializers.Serializer):
+    """One layer of a schedule write. With ``id`` it changes that layer and omitted fields keep their value."""
+
     id = serializers.IntegerField(required=False)
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     priority = serializers.IntegerField(required=False, allow_null=True)
-    participants = serializers.ListField(child=MemberField(), allow_empty=False)
-    rotation_type = serializers.ChoiceField(choices=RotationType.choices, default=RotationType.WEEKLY)
-    shift_length = serializers.IntegerField(min_value=1, max_value=MAX_SHIFT_LENGTH, default=1)
-    rotation_start = LocalDateTimeField()
+    participants = serializers.ListField(child=MemberField(), allow_empty=False, required=False)
+    rotation_type = serializers.ChoiceField(choices=RotationType.choices, required=False)
+    shift_length = serializers.IntegerField(min_value=1, max_value=MAX_SHIFT_LENGTH, required=False)
+    rotation_start = LocalDateTimeField(required=False)
     end = LocalDateTimeField(required=False, allow_null=True)
     restrictions = RestrictionsField(required=False)
     effective_from = serializers.DateTimeField(required=False, allow_null=True)
 
-    def validate(self, attrs):
-        end = attrs.get("end")
-        if end is not None and end.replace(tzinfo=None) <= attrs["rotation_start"].replace(tzinfo=None):
-            raise serializers.ValidationError({"end": ["Must be after rotation_start."]})
-        return attrs
+
+NEW_LAYER_DEFAULTS = {"rotation_type": RotationType.WEEKLY, "shift_length": 1, "end": None, "restrictions": []}
+
+
+def _stored_rotation(layer) -> dict:
+    versions = sorted(layer.versions.all(), key=lambda v: (v.effective_from is not None,
+                                                            v.effective_from or v.created_at, v.pk))
+    latest = versions[-1] if versions else None
+    if latest is None:
+        return {"name": layer.name, "priority": layer.priority}
+    return {
+        "name": layer.name, "priority": layer.priority, "participants": list(latest.participants),
+        "rotation_type": latest.rotation_type, "shift_length": latest.shift_length,
+        "rotation_start": latest.rotation_start.replace(tzinfo=None),
+        "end": latest.end.replace(tzinfo=None) if latest.end else None, "restrictions": list(latest.restrictions),
+    }
 
 
 class ScheduleWriteSerializer(serializers.Serializer):
@@ -138,12 +154,40 @@ class ScheduleWriteSerializer(serializers.Serializer):
     def validate(self, attrs):
         zone_name = attrs.get("time_zone") or (self.instance.time_zone if self.instance else "UTC")
         zone = zoneinfo.ZoneInfo(zone_name)
-        for layer in attrs.get("layers") or []:
+        existing = {layer.pk: layer for layer in self.instance.layers.all()} if self.instance else {}
+        errors = {}
+        for index, layer in enumerate(attrs.get("layers") or []):
             for name in ("rotation_start", "end"):
                 value = layer.get(name)
                 if value is not None and value.tzinfo is not None:
                     layer[name] = value.astimezone(zone).replace(tzinfo=None)
+            problem = self._complete(layer, existing)
+            if problem:
+                errors[str(index)] = problem
+        if errors:
+            raise serializers.ValidationError({"layers": errors})
         return attrs
+
+    @staticmethod
+    def _complete(layer: dict, existing: dict) -> dict | None:
+        """Fill omitted fields (from the stored layer, or defaults for a new one); the errors, if any."""
+        if layer.get("id") is not None:
+            if layer["id"] not in existing:
+                return {"id": [f"Layer {layer['id']} is not in this schedule."]}
+            for name, value in _stored_rotation(existing[layer["id"]]).items():
+                layer.setdefault(name, value)
+        else:
+            missing = [name for name in ("participants", "rotation_start") if name not in layer]
+            if missing:
+                return {name: ["This field is required."] for name in missing}
+            for name, value in NEW_LAYER_DEFAULTS.items():
+                layer.setdefault(name, value)
+        if "participants" not in layer or "rotation_start" not in layer:
+            return {"participants": ["This layer has no rotation: give participants and rotation_start."]}
+        end = layer.get("end")
+        if end is not None and end <= layer["rotation_start"]:
+            return {"end": ["Must be after rotation_start."]}
+        return None
 
 
 class LayerVersionSerializer(serializers.ModelSerializer):

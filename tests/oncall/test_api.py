@@ -6,7 +6,7 @@ import pytest
 
 from oncall.models import LayerVersion, Override, Schedule
 from tenancy.enums import Role
-from tests.oncall.factories import EscalationPolicyFactory, weekly_layer
+from tests.oncall.factories import EscalationPolicyFactory, local, weekly_layer
 
 pytestmark = pytest.mark.django_db
 
@@ -268,3 +268,20 @@ def test_lists_run_a_constant_number_of_queries(org, people, admin_client, make_
     with django_assert_max_num_queries(12):
         response = admin_client.get(f"{base(org)}/{route}", {"at": "2025-01-07T12:00:00Z"})
     assert response.status_code == 200
+
+
+def test_patching_a_layer_with_only_its_changed_fields_keeps_the_rest(org, people, admin_client, make_schedule):
+    schedule = make_schedule([{"name": "Days", "participants": people[:2], "rotation_type": "daily",
+                               "shift_length": 2, "rotation_start": local("2025-01-06T08:00")}])
+    url = f"{base(org)}/schedules/{schedule.pk}/"
+    layer_id = schedule.layers.get().pk
+    response = admin_client.patch(url, {"effective_from": "2025-02-01T00:00:00Z", "layers": [
+        {"id": layer_id, "participants": [people[2].pk]}]}, format="json")
+    assert response.status_code == 200, response.json()
+    layer = response.json()["layers"][0]
+    assert (layer["name"], layer["rotation_type"], layer["shift_length"]) == ("Days", "daily", 2)
+    assert layer["rotation_start"] == "2025-01-06T08:00:00"
+    assert [p["id"] for p in layer["participants"]] == [people[2].pk]
+    missing = admin_client.patch(url, {"layers": [{"participants": [people[0].pk]}]}, format="json")
+    assert missing.status_code == 400
+    assert "rotation_start" in str(missing.json()["errors"])
