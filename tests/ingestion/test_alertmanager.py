@@ -39,7 +39,8 @@ def test_firing_opens_an_incident_keyed_by_fingerprint(alertmanager, http):
     alert = Alert.objects.get()
     assert alert.dedup_key == "dc667fabad98b2d0"
     assert incident.title == "[HighErrorRate] 5xx > 5%"
-    assert incident.severity.name == "P1" and incident.status == IncidentStatus.TRIGGERED
+    assert incident.severity.name == "P1"
+    assert incident.status == IncidentStatus.TRIGGERED
 
 
 def test_resent_firing_group_changes_nothing(alertmanager, http):
@@ -103,4 +104,5 @@ def test_bad_input_is_4xx_never_5xx(alertmanager, http, body):
     _integration, url = alertmanager
     response = http.post_json(url, body, **headers_of(FIRING))
     assert 400 <= response.status_code < 500
-    assert not Alert.objects.exists() and not Incident.objects.exists()
+    assert not Alert.objects.exists()
+    assert not Incident.objects.exists()

@@ -89,7 +89,8 @@ def test_certificate_url_is_restricted_to_sns_pem(cloudwatch, http, aws, cert_ur
     _integration, url = cloudwatch
     response = deliver(http, url, sns_signing.notification(SigningCertURL=cert_url))
     assert response.status_code == 403
-    assert aws == [] and not Alert.objects.exists()
+    assert aws == []
+    assert not Alert.objects.exists()
 
 
 def test_extra_certificate_urls_can_be_allowed_by_setting(cloudwatch, http, aws, settings):
@@ -128,7 +129,8 @@ def test_retried_message_id_is_processed_once_and_alarm_arn_dedups(cloudwatch, h
     assert deliver(http, url, message).status_code == 202
     assert deliver(http, url, message).status_code == 200
     assert deliver(http, url, sns_signing.notification("ALARM")).status_code == 202
-    assert Alert.objects.count() == 1 and Incident.objects.get().alert_count == 1
+    assert Alert.objects.count() == 1
+    assert Incident.objects.get().alert_count == 1
 
 
 @pytest.mark.parametrize("tamper", [
@@ -158,7 +160,8 @@ def test_topic_is_pinned_after_confirmation(cloudwatch, http, aws):
 def test_signed_message_that_is_not_an_alarm_is_400(cloudwatch, http, aws):
     _integration, url = cloudwatch
     response = deliver(http, url, sns_signing.notification(Message="hello"))
-    assert response.status_code == 400 and not Alert.objects.exists()
+    assert response.status_code == 400
+    assert not Alert.objects.exists()
 
 
 def test_certificate_fetch_failure_is_503_so_sns_retries(cloudwatch, http, monkeypatch):
@@ -169,4 +172,5 @@ def test_certificate_fetch_failure_is_503_so_sns_retries(cloudwatch, http, monke
 
     monkeypatch.setattr(requests, "get", down)
     response = deliver(http, url, sns_signing.notification("ALARM"))
-    assert response.status_code == 503 and response["Retry-After"]
+    assert response.status_code == 503
+    assert response["Retry-After"]

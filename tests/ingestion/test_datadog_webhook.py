@@ -59,7 +59,8 @@ def test_datadog_bad_input(integration_of, http, body):
     _integration, key = integration_of("datadog")
     response = http.post_json(integration_url("datadog", key), body)
     assert response.status_code == 400
-    assert response.json()["message"] and not Alert.objects.exists()
+    assert response.json()["message"]
+    assert not Alert.objects.exists()
 
 
 def test_webhook_trigger_ack_resolve(integration_of, http):
@@ -67,7 +68,8 @@ def test_webhook_trigger_ack_resolve(integration_of, http):
     url = integration_url("webhook", key)
     response = http.post_json(url, {"title": "Queue backlog", "severity": "warning", "dedup_key": "q",
                                     "details": {"backlog": 12000}, "links": [{"href": "https://x", "text": "x"}]})
-    assert response.status_code == 202 and response.json()["dedup_key"] == "q"
+    assert response.status_code == 202
+    assert response.json()["dedup_key"] == "q"
     incident = Incident.objects.get()
     assert incident.severity.name == "P3"
     assert Alert.objects.get().details == {"backlog": 12000}
@@ -82,7 +84,8 @@ def test_webhook_trigger_ack_resolve(integration_of, http):
 def test_webhook_generates_a_dedup_key(integration_of, http):
     _integration, key = integration_of("webhook")
     response = http.post_json(integration_url("webhook", key), {"title": "Boom"})
-    assert response.status_code == 202 and len(response.json()["dedup_key"]) == 32
+    assert response.status_code == 202
+    assert len(response.json()["dedup_key"]) == 32
 
 
 @pytest.mark.parametrize("body", [{}, {"title": ""}, {"title": "x", "severity": "fatal"}, {"title": "x", "status": 1},
@@ -91,7 +94,8 @@ def test_webhook_generates_a_dedup_key(integration_of, http):
 def test_webhook_bad_input(integration_of, http, body):
     _integration, key = integration_of("webhook")
     response = http.post_json(integration_url("webhook", key), body)
-    assert response.status_code == 400 and response.json()["errors"]
+    assert response.status_code == 400
+    assert response.json()["errors"]
     assert not Alert.objects.exists()
 
 
@@ -105,7 +109,8 @@ def test_unknown_kind_unknown_key_wrong_kind_disabled(integration_of, http):
 
     services.integration_update(integration=integration, enabled=False)
     response = http.post_json(integration_url("webhook", key), {"title": "x"})
-    assert response.status_code == 403 and "disabled" in response.json()["message"]
+    assert response.status_code == 403
+    assert "disabled" in response.json()["message"]
     assert not Alert.objects.exists()
 
 

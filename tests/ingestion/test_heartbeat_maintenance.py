@@ -30,7 +30,8 @@ def test_heartbeat_late_triggers_and_a_beat_resolves(integration_of, http):
         assert tasks.heartbeats_check() == 1
         assert tasks.heartbeats_check() == 0  # once
     incident = Incident.objects.get()
-    assert "Heartbeat" in incident.title and incident.status == IncidentStatus.TRIGGERED
+    assert "Heartbeat" in incident.title
+    assert incident.status == IncidentStatus.TRIGGERED
     with time_machine.travel(start + timedelta(minutes=15), tick=False):
         assert http.get(url).status_code == 200
     incident.refresh_from_db()
@@ -71,9 +72,11 @@ def test_maintenance_window_api_and_suppression(org, service, integration_of, me
     assert answer.status_code == 202
     assert not Incident.objects.exists()
     alert = Alert.objects.get()
-    assert alert.suppressed_by_id == response.json()["id"] and alert.incident_id is None
+    assert alert.suppressed_by_id == response.json()["id"]
+    assert alert.incident_id is None
     shown = client.get(f"/api/v1/orgs/{org.slug}/alerts/?suppressed=true").json()["results"]
-    assert [row["id"] for row in shown] == [alert.pk] and shown[0]["suppressed"] is True
+    assert [row["id"] for row in shown] == [alert.pk]
+    assert shown[0]["suppressed"] is True
 
     # After the window, the same alert opens an incident.
     with time_machine.travel(now + timedelta(hours=2), tick=False):
@@ -89,7 +92,8 @@ def test_maintenance_window_roles_and_validation(org, service, member_of):
                                  format="json").status_code == 403
     _admin, client = member_of(Role.ADMIN)
     bad = client.post(url, window_body(service, now, now - timedelta(hours=1)), format="json")
-    assert bad.status_code == 400 and "ends_at" in bad.json()["errors"]
+    assert bad.status_code == 400
+    assert "ends_at" in bad.json()["errors"]
     assert client.get(url).status_code == 200
 
 
@@ -111,7 +115,8 @@ def test_window_end_is_on_the_timeline_and_alerts_on_open_incidents_are_suppress
         assert tasks.maintenance_windows_record_ends() == 1
         assert tasks.maintenance_windows_record_ends() == 0
     ended = TimelineEvent.objects.get(incident=incident, kind=TimelineKind.SYSTEM)
-    assert "Maintenance window" in ended.payload["text"] and ended.payload["suppressed_alerts"] == 1
+    assert "Maintenance window" in ended.payload["text"]
+    assert ended.payload["suppressed_alerts"] == 1
 
 
 def _trigger_and_clear(http, key):

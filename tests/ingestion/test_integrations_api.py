@@ -20,7 +20,8 @@ def test_create_shows_the_key_and_url_once_and_stores_a_hash(org, service, membe
     assert response.status_code == 201, response.content
     body = response.json()
     key = body["routing_key"]
-    assert len(key) == 32 and key.isalnum()
+    assert len(key) == 32
+    assert key.isalnum()
     expected = ("https://foghorn.example.com/v2/enqueue" if kind == "pagerduty_v2"
                 else f"https://foghorn.example.com/integrations/v1/{kind}/{key}/")
     assert body["ingestion_url"] == expected
@@ -30,7 +31,9 @@ def test_create_shows_the_key_and_url_once_and_stores_a_hash(org, service, membe
 
     detail = client.get(url(org, f"{integration.pk}/")).json()
     listing = client.get(url(org)).content.decode()
-    assert "routing_key" not in detail and key not in listing and key not in str(detail)
+    assert "routing_key" not in detail
+    assert key not in listing
+    assert key not in str(detail)
 
 
 def test_rotate_key_shows_a_new_key_and_the_old_one_stops(org, service, member_of, http):
@@ -41,7 +44,9 @@ def test_rotate_key_shows_a_new_key_and_the_old_one_stops(org, service, member_o
     rotated = client.post(url(org, f"{created['id']}/rotate-key/"))
     assert rotated.status_code == 200
     new = rotated.json()["routing_key"]
-    assert new != old and len(new) == 32 and new in rotated.json()["ingestion_url"]
+    assert new != old
+    assert len(new) == 32
+    assert new in rotated.json()["ingestion_url"]
     assert http.post_json(f"/integrations/v1/webhook/{old}/", {"title": "x"}).status_code == 404
     assert http.post_json(f"/integrations/v1/webhook/{new}/", {"title": "x"}).status_code == 202
 

@@ -1,5 +1,7 @@
 """POST /v2/enqueue: PagerDuty Events API v2 shapes and the dedup/ack/resolve semantics."""
 
+import json
+
 import pytest
 
 from incidents.enums import IncidentStatus, TimelineKind
@@ -39,7 +41,8 @@ def test_captured_client_requests_trigger_then_resolve(integration_of, http):
     kinds = list(TimelineEvent.objects.filter(incident=incident).values_list("kind", flat=True))
     assert TimelineKind.ALERTS_CLEARED in kinds
     cleared = TimelineEvent.objects.get(incident=incident, kind=TimelineKind.STATUS_CHANGED, payload__to="monitoring")
-    assert cleared.payload["system"] is True and cleared.payload["note"] == "alerts cleared"
+    assert cleared.payload["system"] is True
+    assert cleared.payload["note"] == "alerts cleared"
 
 
 def test_dedup_key_is_generated_and_returned_when_absent(integration_of, http):
@@ -49,7 +52,8 @@ def test_dedup_key_is_generated_and_returned_when_absent(integration_of, http):
     response = send(http, body)
     assert response.status_code == 202
     dedup_key = response.json()["dedup_key"]
-    assert dedup_key and Alert.objects.get().dedup_key == dedup_key
+    assert dedup_key
+    assert Alert.objects.get().dedup_key == dedup_key
 
 
 def test_same_dedup_key_joins_the_open_incident(integration_of, http):
@@ -85,14 +89,16 @@ def test_acknowledge_then_resolve_then_new_trigger_goes_back_to_fixing(integrati
     response = send(http, {"routing_key": key, "event_action": "acknowledge", "dedup_key": "disk-db-1"})
     assert response.status_code == 202
     incident = Incident.objects.get()
-    assert incident.status == IncidentStatus.ACKNOWLEDGED and incident.acknowledged_at
+    assert incident.status == IncidentStatus.ACKNOWLEDGED
+    assert incident.acknowledged_at
     send(http, {"routing_key": key, "event_action": "resolve", "dedup_key": "disk-db-1"})
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.MONITORING
     send(http, trigger(key))
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.FIXING
-    assert Incident.objects.count() == 1 and incident.alert_count == 2
+    assert Incident.objects.count() == 1
+    assert incident.alert_count == 2
 
 
 def test_new_trigger_while_monitoring_never_acknowledged_retriggers(integration_of, http):
@@ -121,7 +127,8 @@ def test_resolve_and_acknowledge_of_unknown_keys_are_accepted_and_change_nothing
     for action in ("resolve", "acknowledge"):
         response = send(http, {"routing_key": key, "event_action": action, "dedup_key": "nope"})
         assert response.status_code == 202
-    assert not Incident.objects.exists() and not Alert.objects.exists()
+    assert not Incident.objects.exists()
+    assert not Alert.objects.exists()
 
 
 def test_resolved_incident_is_not_joined(integration_of, http):
@@ -154,9 +161,12 @@ def test_invalid_events_answer_400_in_pagerduty_shape(integration_of, http, body
     response = send(http, {"routing_key": key, **body})
     assert response.status_code == 400, response.content
     data = response.json()
-    assert data["status"] == "invalid event" and data["message"] == "Event object is invalid"
-    assert isinstance(data["errors"], list) and data["errors"]
-    assert not Incident.objects.exists() and not Alert.objects.exists()
+    assert data["status"] == "invalid event"
+    assert data["message"] == "Event object is invalid"
+    assert isinstance(data["errors"], list)
+    assert data["errors"]
+    assert not Incident.objects.exists()
+    assert not Alert.objects.exists()
 
 
 @pytest.mark.parametrize("routing_key", ["k" * 32, "", None, 5, "x" * 5000])
@@ -171,7 +181,8 @@ def test_unknown_routing_key_is_400_and_reveals_nothing(db, http, routing_key):
 def test_key_of_another_kind_is_unknown_here(integration_of, http):
     _integration, key = integration_of("webhook")
     response = send(http, trigger(key))
-    assert response.status_code == 400 and response.json()["errors"] == ["Invalid routing key"]
+    assert response.status_code == 400
+    assert response.json()["errors"] == ["Invalid routing key"]
 
 
 def test_disabled_integration_is_refused(integration_of, http, org, member_of):
@@ -189,7 +200,7 @@ def test_not_json_and_huge_bodies_are_4xx(integration_of, http):
     _integration, key = integration_of()
     assert send(http, "this is not json").status_code == 400
     assert send(http, b"\xff\xfe\x00").status_code == 400
-    huge = '{"routing_key": "%s", "event_action": "trigger", "payload": {"summary": "%s"}}' % (key, "x" * 10_000_000)
+    huge = json.dumps({"routing_key": key, "event_action": "trigger", "payload": {"summary": "x" * 10_000_000}})
     response = send(http, huge)
     assert response.status_code == 413
     assert response.json()["status"] == "invalid event"
@@ -216,4 +227,5 @@ def test_default_rate_limit_is_120_a_minute_burst_60(integration_of, http):
     assert (integration.rate_limit_per_minute, integration.rate_limit_burst) == (120, 60)
     statuses = [send(http, {"routing_key": key, "event_action": "resolve", "dedup_key": "x"}).status_code
                 for _ in range(61)]
-    assert statuses.count(202) == 60 and statuses[-1] == 429
+    assert statuses.count(202) == 60
+    assert statuses[-1] == 429

@@ -52,7 +52,8 @@ def _alert(index: int, alert, body: dict, errors: Errors) -> NormalizedEvent | N
     if not isinstance(alert, dict):
         errors.add(path, "must be an object")
         return None
-    action = STATUSES.get(alert.get("status"))
+    status = alert.get("status")
+    action = STATUSES.get(status) if isinstance(status, str) else None
     if action is None:
         errors.add(f"{path}.status", "must be firing or resolved")
     labels = _string_map(optional_object(alert, "labels", errors, path=f"{path}."), f"{path}.labels", errors)
