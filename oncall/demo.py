@@ -16,7 +16,7 @@ PEOPLE = {
     "frank": "frank@demo.foghorn.test",
 }
 ROTATION_START = datetime.fromisoformat("2025-01-06T09:00:00")  # a Monday, 09:00 local
-POLICY_NAME = "Default (primary → secondary → engineering manager → CTO)"
+POLICY_NAME = "Default"  # incidents.demo finds it by this name
 
 
 def _people(organization: Organization) -> dict[str, User]:
@@ -50,7 +50,7 @@ def seed(organization: Organization) -> None:
     if not EscalationPolicy.objects.filter(organization=organization, name=POLICY_NAME).exists():
         services.escalation_policy_create(
             organization=organization, name=POLICY_NAME, repeat_count=1,
-            description="From the incident response plan.",
+            description="From the incident response plan: primary → secondary → engineering manager → CTO.",
             steps=[
                 {"delay_minutes": 15, "schedules": [primary]},
                 {"delay_minutes": 15, "schedules": [secondary]},

@@ -153,6 +153,11 @@ class EscalationStep(OrganizationOwned):
     def __str__(self) -> str:
         return f"{self.policy} step {self.position}"
 
+    @property
+    def responder_groups(self):
+        """The ``groups`` targets, under the name the design uses."""
+        return self.groups
+
 
 class ICalFeed(OrganizationOwned):
     """A secret calendar URL: a schedule's shifts, or (no schedule) one user's shifts in the org."""

@@ -138,8 +138,9 @@ def to_local(instant: datetime, tz: ZoneInfo) -> datetime:
 
 
 def as_utc(value: datetime) -> datetime:
+    """An instant in UTC; a naive one is taken as UTC (Django's TIME_ZONE), never as local time."""
     if value.tzinfo is None:
-        raise ValueError("An instant needs a time zone.")
+        return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
 
 

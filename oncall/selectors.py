@@ -106,6 +106,7 @@ def _with_users(pieces: list) -> list[Shift]:
 
 def shifts(schedule: Schedule, since: datetime, until: datetime, *, overflow: bool = False) -> list[Shift]:
     """Final shifts in [since, until), clipped to it (``overflow``: pieces come whole)."""
+    since, until = scheduling.as_utc(since), scheduling.as_utc(until)
     widen = OVERFLOW_CAP if overflow else timedelta(0)
     spec = _load(schedule, since - widen, until + widen)
     if overflow:
@@ -114,10 +115,12 @@ def shifts(schedule: Schedule, since: datetime, until: datetime, *, overflow: bo
 
 
 def gaps(schedule: Schedule, since: datetime, until: datetime) -> list[tuple[datetime, datetime]]:
+    since, until = scheduling.as_utc(since), scheduling.as_utc(until)
     return scheduling.gaps(_load(schedule, since, until), since, until)
 
 
 def on_call_at(schedule: Schedule, at: datetime) -> tuple[list[User], scheduling.Source | None]:
+    at = scheduling.as_utc(at)
     spec = _load(schedule, at, at + timedelta(microseconds=1))
     user_id, source = scheduling.final_user_at(spec, at)
     users = users_by_id([user_id])
@@ -131,6 +134,7 @@ def who_is_on_call(schedule: Schedule, at: datetime) -> list[User]:
 
 def who_is_on_call_many(schedules, at: datetime) -> list[tuple[Schedule, list[User], scheduling.Source | None]]:
     """Who is on call on each schedule (prefetch with ``schedule_queryset``), users loaded in one query."""
+    at = scheduling.as_utc(at)
     found = [(schedule, *scheduling.final_user_at(schedule_spec(schedule), at)) for schedule in schedules]
     users = users_by_id(user_id for _schedule, user_id, _source in found)
     return [(schedule, [users[uid]] if uid in users else [], source) for schedule, uid, source in found]
@@ -162,6 +166,7 @@ def _dedupe(users) -> list[User]:
 
 def _resolve(organization_id: int, user_ids, schedule_ids, group_ids, at: datetime) -> list[User]:
     """Users first, then whoever is on call on each schedule, then group members; deduplicated."""
+    at = scheduling.as_utc(at)
     found: list = []
     if user_ids:
         users = users_by_id(user_ids)

@@ -4,6 +4,7 @@
 import zoneinfo
 from datetime import datetime, time, timedelta
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from oncall.enums import RestrictionType, RotationType
@@ -49,6 +50,7 @@ def validate_time_zone(value: str) -> str:
     return value
 
 
+@extend_schema_field({"type": "string", "format": "date-time", "description": "Local wall-clock, no offset."})
 class LocalDateTimeField(serializers.Field):
     """A wall-clock date-time without offset (one with an offset is converted to the schedule's zone later)."""
 
@@ -92,6 +94,11 @@ def normalise_restriction(item) -> dict:
     return result
 
 
+@extend_schema_field({"type": "array", "items": {"type": "object", "properties": {
+    "type": {"type": "string", "enum": ["daily_restriction", "weekly_restriction"]},
+    "start_time_of_day": {"type": "string", "example": "09:00:00"},
+    "duration_seconds": {"type": "integer"},
+    "start_day_of_week": {"type": "integer", "minimum": 1, "maximum": 7}}}})
 class RestrictionsField(serializers.Field):
     """PagerDuty's restriction objects: one, or a list (their union)."""
 
