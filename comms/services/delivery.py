@@ -133,7 +133,7 @@ def notification_deliver(*, notification_id: int, now: datetime | None = None) -
     notification = _claim(notification_id, now)
     if notification is None:
         return "noop"
-    time.sleep(conf.fault("send"))
+    time.sleep(conf.fault(f"send_step{notification.step}"))
     try:
         message = messages.render(notification)
         provider_id = channels.send(notification.channel, message, _target(notification))
