@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from incidents import selectors, services
 from incidents.enums import ChecklistKind
-from incidents.filters import IncidentFilter
+from incidents.filters import IncidentFilter, RunbookFilter
 from incidents.models import Incident, RootCauseCategory, Runbook, Service, Severity
 from incidents.serializers import (
     ActionSerializer,
@@ -84,12 +84,12 @@ class RootCauseCategoryViewSet(CatalogViewSet):
 
 
 class RunbookViewSet(CatalogViewSet):
-    """Runbooks (the plan's 10.1 template). Filter with ?service=<id>."""
+    """Runbooks (the plan's 10.1 template). Filter with ?service=<id> or ?tag=<tag>."""
 
     queryset = Runbook.objects.all()
     serializer_class = RunbookSerializer
     ordering_fields = ["title", "updated_at"]
-    filterset_fields = ["services"]
+    filterset_class = RunbookFilter
 
     def get_base_queryset(self) -> QuerySet:
         return selectors.runbook_list()

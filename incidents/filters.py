@@ -1,12 +1,14 @@
 """Query-string filters of the incident list: ?status=&severity=P1&service=&open=&is_drill=&detected_after=…"""
 
+import json
+
 import django_filters
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from incidents.enums import OPEN_STATUSES, IncidentStatus
-from incidents.models import Incident, Service, Severity
+from incidents.models import Incident, Runbook, Service, Severity
 
 
 def _org_slug(request) -> str | None:
@@ -44,7 +46,10 @@ class SeverityNameFilter(django_filters.ModelMultipleChoiceFilter):
 
 
 class IncidentFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=IncidentStatus.choices)
+    status = django_filters.MultipleChoiceFilter(
+        choices=[*IncidentStatus.choices, ("open", "Any open status"), ("closed", "Resolved or closed")],
+        method="filter_status", help_text="A status (repeat for several); also open or closed.",
+    )
     severity = SeverityNameFilter(
         field_name="severity__name", queryset=org_severities, to_field_name="name",
         help_text='Severity name, e.g. "P1" (repeat for several).',
@@ -65,6 +70,16 @@ class IncidentFilter(django_filters.FilterSet):
         model = Incident
         fields = ["status", "severity", "service", "is_drill"]
 
+    def filter_status(self, queryset, _name, values):
+        if not values:
+            return queryset
+        statuses = set(values) - {"open", "closed"}
+        if "open" in values:
+            statuses |= set(OPEN_STATUSES)
+        if "closed" in values:
+            statuses |= {IncidentStatus.RESOLVED, IncidentStatus.CLOSED}
+        return queryset.filter(status__in=statuses)
+
     def filter_open(self, queryset, _name, value):
         if value is None or value == "":
             return queryset
@@ -72,3 +87,18 @@ class IncidentFilter(django_filters.FilterSet):
 
     def filter_state(self, queryset, _name, value):
         return self.filter_open(queryset, _name, {"open": True, "closed": False}.get(value))
+
+
+class RunbookFilter(django_filters.FilterSet):
+    service = django_filters.ModelChoiceFilter(field_name="services", queryset=org_services,
+                                               help_text="Runbooks of this service.")
+    services = django_filters.ModelChoiceFilter(queryset=org_services, help_text="Same as service.")
+    tag = django_filters.CharFilter(method="filter_tag", help_text="Runbooks carrying this tag.")
+
+    class Meta:
+        model = Runbook
+        fields = ["service", "services", "tag"]
+
+    def filter_tag(self, queryset, _name, value):
+        # The JSON text contains "<tag>" (quotes included): portable to SQLite, unlike __contains.
+        return queryset.filter(tags__icontains=json.dumps(value)) if value else queryset

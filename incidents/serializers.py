@@ -221,8 +221,14 @@ class ChecklistUpdateSerializer(serializers.Serializer):
     items = ChecklistChangeSerializer(many=True, help_text='[{"key": "health_checks", "done": true}, …]')
 
     def to_internal_value(self, data):
-        if isinstance(data, dict) and "items" not in data and "done" in data:
-            data = {"items": [data]}
+        """Also accepts one change ({"key", "done"}), a bare list of changes, or {"<key>": true, …}."""
+        if isinstance(data, list):
+            data = {"items": data}
+        elif isinstance(data, dict) and "items" not in data:
+            if "done" in data:
+                data = {"items": [data]}
+            elif data and all(isinstance(value, bool) for value in data.values()):
+                data = {"items": [{"key": key, "done": value} for key, value in data.items()]}
         return super().to_internal_value(data)
 
 

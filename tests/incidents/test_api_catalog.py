@@ -103,8 +103,12 @@ def test_runbooks_by_service(org, member_of, service, make_org):
     RunbookFactory(organization=org, title="for api", services=[service])
     RunbookFactory(organization=org, title="for other", services=[other])
     _admin, client = member_of(Role.ADMIN)
-    rows = client.get(url(org, "runbooks") + f"?services={service.pk}").json()["results"]
-    assert [row["title"] for row in rows] == ["for api"]
+    for query in (f"?services={service.pk}", f"?service={service.pk}"):
+        rows = client.get(url(org, "runbooks") + query).json()["results"]
+        assert [row["title"] for row in rows] == ["for api"]
+    RunbookFactory(organization=org, title="tagged", tags=["redis", "p1"])
+    assert [row["title"] for row in client.get(url(org, "runbooks") + "?tag=redis").json()["results"]] == ["tagged"]
+    assert client.get(url(org, "runbooks") + "?service=abc").status_code == 400
     foreign = ServiceFactory(organization=make_org())
     response = client.post(url(org, "runbooks"), {"title": "x", "services": [foreign.pk]})
     assert response.status_code == 400

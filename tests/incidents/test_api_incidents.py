@@ -305,3 +305,25 @@ def test_incident_list_query_count_is_constant(org, member_of, service, make_mem
         assert client.get(incident_url(org, incident, "checklist")).status_code == 200
     with django_assert_max_num_queries(7):
         assert client.get(incident_url(org, incident)).status_code == 200
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("?status=open", ["a", "b", "c", "f"]),
+    ("?status=closed", ["d", "e"]),
+    ("?status=closed&status=triggered", ["a", "d", "e"]),
+])
+def test_status_filter_understands_open_and_closed(org, member_of, mixed, query, expected):
+    _viewer, client = member_of(Role.VIEWER)
+    assert titles(client.get(incident_url(org) + query)) == expected
+
+
+@pytest.mark.parametrize("body", [
+    [{"key": "health_checks", "done": True}],
+    {"key": "health_checks", "done": True},
+    {"health_checks": True},
+])
+def test_checklist_patch_shapes(org, member_of, incident, body):
+    _responder, client = member_of(Role.RESPONDER)
+    response = client.patch(incident_url(org, incident, "checklist"), body, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["verification"][0]["done"] is True
