@@ -1,19 +1,15 @@
-"""Every write of the incidents app. One function a use case, keyword-only; each runs in a
-transaction, locks the incident row (``select_for_update``) and writes exactly one
-``TimelineEvent`` for the change it makes (none when it changes nothing). The event reaches
-the apps that react through ``incidents.events`` after commit."""
+"""The incident lifecycle: creation (number, commander, checklists), the state machine, the resolve
+gate, severity, command and details."""
 
 import logging
 from datetime import datetime
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import ProtectedError
 from django.utils import timezone
 
-from incidents import events, states
-from incidents.defaults import CHECKLIST_TEMPLATES, STABLE_MONITORING_KEY, STABLE_MONITORING_PERIOD
-from incidents.enums import OPEN_STATUSES, ActionKind, ChecklistKind, IncidentStatus, ParticipantRole, TimelineKind
+from incidents import states
+from incidents.defaults import CHECKLIST_TEMPLATES
+from incidents.enums import OPEN_STATUSES, ChecklistKind, IncidentStatus, ParticipantRole, TimelineKind
 from incidents.models import (
     ChecklistItem,
     Incident,
@@ -22,39 +18,14 @@ from incidents.models import (
     RootCauseCategory,
     Service,
     Severity,
-    TimelineEvent,
 )
+from incidents.services.common import incident_lock, person, require_member, timeline_event_record
 from oncall import selectors as oncall_selectors
 from tenancy.errors import ApplicationError, ConflictError
 from tenancy.models import Organization, User
 
 logger = logging.getLogger(__name__)
 S = IncidentStatus
-
-
-def person(user: User | None) -> dict | None:
-    """How a timeline payload names a person."""
-    if user is None:
-        return None
-    return {"id": user.pk, "email": user.email, "name": user.name}
-
-
-def timeline_event_record(*, incident: Incident, kind: str, actor: User | None = None, payload: dict | None = None,
-                          at: datetime | None = None) -> TimelineEvent:
-    """Append an event to the incident's timeline and hand it to the dispatcher after commit.
-    Other apps call it inside their own transaction to note what they did."""
-    event = TimelineEvent.objects.create(
-        organization_id=incident.organization_id, incident=incident, kind=kind, actor=actor,
-        payload=payload or {}, at=at or timezone.now(),
-    )
-    events.enqueue_on_commit(event)
-    return event
-
-
-def _lock(incident: Incident) -> Incident:
-    return Incident.objects.select_related("severity", "service", "commander").select_for_update(
-        of=("self",)
-    ).get(pk=incident.pk)
 
 
 def _severity_of(organization: Organization, severity: Severity | str) -> Severity:
@@ -205,7 +176,7 @@ def incident_transition(*, incident: Incident, status: str, actor: User | None =
     open incident to monitoring."""
     if status not in S.values:
         raise ApplicationError(f"Unknown status '{status}'.", {"status": [f"Choose one of: {', '.join(S.values)}."]})
-    incident = _lock(incident)
+    incident = incident_lock(incident)
     allowed = states.allowed_transitions(incident.status, system=system)
     if status not in allowed:
         raise _refuse_move(incident, status, allowed)
@@ -226,7 +197,7 @@ def incident_transition(*, incident: Incident, status: str, actor: User | None =
 def incident_acknowledge(*, incident: Incident, actor: User | None = None, via: str = "api") -> Incident:
     """Stop the paging: triggered → acknowledged. A no-op for an incident already past triggered.
     Someone acknowledging an incident that has a commander does not take command from them."""
-    incident = _lock(incident)
+    incident = incident_lock(incident)
     if incident.status != S.TRIGGERED:
         return incident
     now = timezone.now()
@@ -286,7 +257,7 @@ def incident_resolve(*, incident: Incident, actor: User | None = None, root_caus
     verification checklist complete, or an ``override_reason``, which the timeline records."""
     if root_cause_category is not None and root_cause_category.organization_id != incident.organization_id:
         raise ApplicationError("Unknown category.", {"root_cause_category": ["Not a category of this organization."]})
-    incident = _lock(incident)
+    incident = incident_lock(incident)
     if incident.status not in OPEN_STATUSES:
         raise _refuse_move(incident, S.RESOLVED, states.allowed_transitions(incident.status, system=system))
     return _resolve(incident, actor=actor, system=system, root_cause=root_cause, impact=impact,
@@ -296,7 +267,7 @@ def incident_resolve(*, incident: Incident, actor: User | None = None, root_caus
 @transaction.atomic
 def incident_change_severity(*, incident: Incident, severity: Severity | str, actor: User | None = None) -> Incident:
     """Re-grade the incident. Moving to a war-room severity fills in the service's war-room link."""
-    incident = _lock(incident)
+    incident = incident_lock(incident)
     severity = _severity_of(incident.organization, severity)
     if severity.pk == incident.severity_id:
         return incident
@@ -310,16 +281,11 @@ def incident_change_severity(*, incident: Incident, severity: Severity | str, ac
     return incident
 
 
-def _require_member(incident: Incident, user: User, field: str) -> None:
-    if not get_user_model().objects.filter(pk=user.pk, memberships__organization_id=incident.organization_id).exists():
-        raise ApplicationError("Not a member of this organization.", {field: ["Not a member of this organization."]})
-
-
 @transaction.atomic
 def incident_assign_commander(*, incident: Incident, commander: User, actor: User | None = None) -> Incident:
     """Hand command to ``commander`` (a member); the previous commander stays as an engineer."""
-    _require_member(incident, commander, "commander")
-    incident = _lock(incident)
+    require_member(incident, commander, "commander")
+    incident = incident_lock(incident)
     if incident.commander_id == commander.pk:
         return incident
     previous = incident.commander
@@ -334,54 +300,6 @@ def incident_assign_commander(*, incident: Incident, commander: User, actor: Use
 
 
 @transaction.atomic
-def participant_add(*, incident: Incident, user: User, role: str = ParticipantRole.ENGINEER,
-                    actor: User | None = None) -> Participant:
-    """Add someone to the war room (or change their role). The commander role hands over command."""
-    if role not in ParticipantRole.values:
-        choices = ", ".join(ParticipantRole.values)
-        raise ApplicationError(f"Unknown role '{role}'.", {"role": [f"Choose one of: {choices}."]})
-    if role == ParticipantRole.COMMANDER:
-        incident = incident_assign_commander(incident=incident, commander=user, actor=actor)
-        return Participant.objects.get(incident=incident, user=user)
-    _require_member(incident, user, "user")
-    incident = _lock(incident)
-    participant = Participant.objects.filter(incident=incident, user=user).first()
-    if participant is not None and participant.role == role:
-        return participant
-    if participant is not None and participant.role == ParticipantRole.COMMANDER:
-        raise ConflictError("This person is the commander: hand command to someone else first.",
-                            {"role": ["Reassign the commander first."]})
-    participant, _created = Participant.objects.update_or_create(incident=incident, user=user, defaults={
-        "organization_id": incident.organization_id, "role": role})
-    timeline_event_record(incident=incident, kind=TimelineKind.PARTICIPANT_ADDED, actor=actor, payload={
-        "user": person(user), "role": role})
-    return participant
-
-
-@transaction.atomic
-def incident_note_add(*, incident: Incident, text: str, actor: User | None = None) -> TimelineEvent:
-    """A free-text note on the timeline (an investigation finding, a hypothesis, a decision)."""
-    if not (text or "").strip():
-        raise ApplicationError("A note needs text.", {"text": ["This field may not be blank."]})
-    incident = _lock(incident)
-    return timeline_event_record(incident=incident, kind=TimelineKind.NOTE, actor=actor, payload={"text": text})
-
-
-@transaction.atomic
-def incident_action_record(*, incident: Incident, kind: str, description: str, command: str = "",
-                           actor: User | None = None) -> TimelineEvent:
-    """Record a containment or resolution action taken (rollback, feature flag, scale…)."""
-    if kind not in ActionKind.values:
-        choices = ", ".join(ActionKind.values)
-        raise ApplicationError(f"Unknown action kind '{kind}'.", {"kind": [f"Choose one of: {choices}."]})
-    if not (description or "").strip():
-        raise ApplicationError("Say what was done.", {"description": ["This field may not be blank."]})
-    incident = _lock(incident)
-    return timeline_event_record(incident=incident, kind=TimelineKind.ACTION_TAKEN, actor=actor, payload={
-        "kind": kind, "description": description, "command": command})
-
-
-@transaction.atomic
 def incident_update_details(*, incident: Incident, actor: User | None = None, **changes) -> Incident:
     """Edit the free-text fields (title, description, customer_impact, war_room_url)."""
     editable = {"title", "description", "customer_impact", "war_room_url"}
@@ -390,7 +308,7 @@ def incident_update_details(*, incident: Incident, actor: User | None = None, **
         raise ApplicationError("Not editable here.", {name: ["Not editable here."] for name in sorted(unknown)})
     if "title" in changes and not (changes["title"] or "").strip():
         raise ApplicationError("A title is required.", {"title": ["This field may not be blank."]})
-    incident = _lock(incident)
+    incident = incident_lock(incident)
     changed = {name: {"from": getattr(incident, name), "to": value} for name, value in changes.items()
                if getattr(incident, name) != value}
     if not changed:
@@ -401,76 +319,6 @@ def incident_update_details(*, incident: Incident, actor: User | None = None, **
     timeline_event_record(incident=incident, kind=TimelineKind.DETAILS_CHANGED, actor=actor,
                           payload={"fields": changed})
     return incident
-
-
-@transaction.atomic
-def incident_checklist_update(*, incident: Incident, changes: list[dict], actor: User | None = None,
-                              ) -> list[ChecklistItem]:
-    """Tick or untick checklist items: ``changes`` is ``[{"key": ..., "done": bool}]``. One
-    ``checklist_updated`` event for the items that actually changed."""
-    incident = _lock(incident)
-    items = {item.key: item for item in incident.checklist_items.all()}
-    unknown = [str(change.get("key")) for change in changes if change.get("key") not in items]
-    if unknown:
-        raise ApplicationError(f"Unknown checklist item: {', '.join(unknown)}.",
-                               {"items": [f"Unknown checklist item '{key}'." for key in unknown]})
-    now = timezone.now()
-    changed = []
-    for change in changes:
-        item = items[change["key"]]
-        done = bool(change["done"])
-        if item.done == done:
-            continue
-        item.done, item.automatic = done, False
-        item.checked_by, item.checked_at = (actor, now) if done else (None, None)
-        item.save(update_fields=["done", "automatic", "checked_by", "checked_at"])
-        changed.append({"key": item.key, "label": item.label, "checklist": item.checklist, "done": done})
-    if changed:
-        timeline_event_record(incident=incident, kind=TimelineKind.CHECKLIST_UPDATED, actor=actor, at=now,
-                              payload={"items": changed})
-    return sorted(items.values(), key=lambda item: (item.checklist != ChecklistKind.TRIAGE, item.position))
-
-
-def incident_monitoring_tick(*, now: datetime | None = None) -> int:
-    """Beat: tick "monitor for 30 minutes" on incidents that have stayed in monitoring that long.
-    Each incident is claimed with ``skip_locked`` and re-checked, so concurrent ticks do it once."""
-    now = now or timezone.now()
-    due = Incident.objects.filter(
-        status=S.MONITORING, monitoring_since__lte=now - STABLE_MONITORING_PERIOD,
-        checklist_items__key=STABLE_MONITORING_KEY, checklist_items__done=False,
-    ).values_list("pk", flat=True)
-    ticked = 0
-    for incident_id in list(due[:500]):
-        if _monitoring_tick_one(incident_id, now):
-            ticked += 1
-    return ticked
-
-
-@transaction.atomic
-def _monitoring_tick_one(incident_id: int, now: datetime) -> bool:
-    incident = Incident.objects.select_for_update(skip_locked=True).filter(
-        pk=incident_id, status=S.MONITORING, monitoring_since__lte=now - STABLE_MONITORING_PERIOD).first()
-    if incident is None:
-        return False
-    item = incident.checklist_items.filter(key=STABLE_MONITORING_KEY, done=False).first()
-    if item is None:
-        return False
-    item.done, item.automatic, item.checked_by, item.checked_at = True, True, None, now
-    item.save(update_fields=["done", "automatic", "checked_by", "checked_at"])
-    timeline_event_record(incident=incident, kind=TimelineKind.CHECKLIST_UPDATED, at=now, payload={
-        "items": [{"key": item.key, "label": item.label, "checklist": item.checklist, "done": True}],
-        "automatic": True, "monitoring_since": incident.monitoring_since})
-    return True
-
-
-def catalog_object_delete(*, obj) -> None:
-    """Delete a severity, service, runbook or category; refuse (409) while incidents use it."""
-    try:
-        with transaction.atomic():
-            obj.delete()
-    except ProtectedError as exc:
-        raise ConflictError(f"{obj} is used by incidents and cannot be deleted.",
-                            {"non_field_errors": ["Still used by incidents or other objects."]}) from exc
 
 
 @transaction.atomic
