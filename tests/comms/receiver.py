@@ -1,7 +1,8 @@
 """A local HTTP receiver for chat/webhook/Twilio tests: records every request on 127.0.0.1.
 
 ``HttpReceiver().start()``; ``.url(path)``; ``.requests`` (list of ``Received``);
-``.respond(path_prefix, status=…, delay=…, body=…)`` scripts answers."""
+``.respond(path, status=…, delay=…, body=…)`` scripts answers (``status`` may be a callable).
+Paths match exactly, or as a prefix when they end in ``/``."""
 
 import json
 import threading
@@ -26,6 +27,11 @@ class Received:
         return {key: values[0] for key, values in parse_qs(self.body.decode()).items()}
 
 
+def matches(path: str, prefix: str) -> bool:
+    """``/alice`` matches only /alice; a prefix ending in ``/`` matches everything under it."""
+    return path == prefix or (prefix.endswith("/") and path.startswith(prefix))
+
+
 class HttpReceiver:
     def __init__(self):
         self.requests: list[Received] = []
@@ -39,7 +45,7 @@ class HttpReceiver:
                 body = self.rfile.read(length)
                 with receiver.lock:
                     receiver.requests.append(Received("POST", self.path, dict(self.headers), body, time.time()))
-                    script = next((s for prefix, s in reversed(receiver.scripts) if self.path.startswith(prefix)), {})
+                    script = next((s for prefix, s in reversed(receiver.scripts) if matches(self.path, prefix)), {})
                 if script.get("delay"):
                     time.sleep(script["delay"])
                 status = script.get("status", 200)
@@ -78,7 +84,7 @@ class HttpReceiver:
 
     def at(self, prefix: str) -> list[Received]:
         with self.lock:
-            return [r for r in self.requests if r.path.startswith(prefix)]
+            return [r for r in self.requests if matches(r.path, prefix)]
 
     def wait_for(self, prefix: str, count: int = 1, timeout: float = 30) -> list[Received]:
         deadline = time.monotonic() + timeout
