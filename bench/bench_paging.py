@@ -1,0 +1,191 @@
+"""Paging benchmark: alert accepted → first notification handed to its channel, end to end.
+
+    .venv/bin/python bench/bench_paging.py [--alerts 60] [--rate 10]
+
+Makes its own scratch database (``foghorn_bench_paging`` on the server of DATABASE_URL), migrates
+it, seeds an org whose service pages Alice on chat (a Slack-compatible webhook pointing at a local
+HTTP receiver in this process), then starts gunicorn, a real Celery worker (prefork, 2) and beat
+over Redis (REDIS_URL, default db 4), posts PagerDuty Events v2 triggers with distinct dedup keys
+at ``--rate`` per second, and times each from its 202 to the chat message reaching the receiver.
+Prints p50/p95/max and how many pages arrived (and that none arrived twice).
+
+Budget (docs DESIGN.md): p95 ≤ 2 s.
+"""
+
+import argparse
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.comms.receiver import HttpReceiver  # noqa: E402 — after the path is set
+
+BENCH_DB = "foghorn_bench_paging"
+
+
+def scratch_database_url() -> str:
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/foghorn")
+    parts = urlsplit(base)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{BENCH_DB}", parts.query, parts.fragment))
+
+
+def recreate_database(url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    admin = urlunsplit(("postgresql", parts.netloc, "/postgres", "", ""))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{BENCH_DB}"')
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+SEED = """
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from comms.services import contacts
+from incidents.models import Service
+from incidents.ingestion import services as ingestion
+from oncall import services as oncall
+from tenancy import services as tenancy
+from tenancy.enums import Role
+import os
+org = tenancy.organization_create(name="Bench", slug="bench")
+alice = tenancy.membership_create(organization=org, email="alice@bench.test", name="Alice", role=Role.RESPONDER).user
+contacts.contact_method_create(organization=org, user=alice, kind="chat", value=os.environ["BENCH_CHAT_URL"])
+for urgency in ("high", "low"):
+    contacts.notification_rules_set(organization=org, user=alice, urgency=urgency,
+                                    chain=[{"channel": "chat", "delay_minutes": 0}])
+contacts.channel_throttle_save(organization=org, channel="chat", max_count=1_000_000, per_seconds=1)
+policy = oncall.escalation_policy_create(organization=org, name="Bench", steps=[{"users": [alice],
+                                         "delay_minutes": 30}])
+service = Service.objects.create(organization=org, name="API", escalation_policy=policy)
+_integration, key = ingestion.integration_create(organization=org, name="bench", kind="pagerduty_v2",
+    service=service, rate_limit_per_minute=100_000_000, rate_limit_burst=100_000_000)
+print(key)
+"""
+
+
+def start(args: list[str], env: dict, log: Path) -> subprocess.Popen:
+    return subprocess.Popen(args, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def wait_for_log(log: Path, text: str, timeout: float = 40) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if log.exists() and text in log.read_text(errors="replace"):
+            return
+        time.sleep(0.1)
+    raise SystemExit(f"{log.name}: {text!r} not seen:\n{log.read_text(errors='replace')[-3000:]}")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def main() -> None:  # noqa: C901 — a script, read top to bottom
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--alerts", type=int, default=60)
+    parser.add_argument("--rate", type=float, default=10.0, help="alerts per second")
+    options = parser.parse_args()
+
+    receiver = HttpReceiver().start()
+    database_url = scratch_database_url()
+    recreate_database(database_url)
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST")}
+    env.update(DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="config.settings", LOG_LEVEL="WARNING",
+               DEBUG="0", CELERY_TASK_ALWAYS_EAGER="0", PYTHONUNBUFFERED="1", BENCH_CHAT_URL=receiver.url("/alice"))
+    env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/4")
+    seeded = subprocess.run([sys.executable, "-c", SEED], cwd=ROOT, env=env, capture_output=True, text=True,
+                            check=False)
+    if seeded.returncode != 0:
+        raise SystemExit(f"set-up failed:\n{seeded.stderr}")
+    routing_key = seeded.stdout.strip().splitlines()[-1]
+
+    logs = Path(os.environ.get("BENCH_LOG_DIR", tempfile.gettempdir())) / "bench_paging"
+    logs.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    env["FOGHORN_BASE_URL"] = f"http://127.0.0.1:{port}"
+    subprocess.run([sys.executable, "-m", "celery", "-A", "config", "purge", "-f"], cwd=ROOT, env=env,
+                   capture_output=True, check=False)
+    processes = [
+        start([sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+              env, logs / "web.log"),
+        start([sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO", "--concurrency", "2",
+               "--without-gossip", "--without-mingle", "--without-heartbeat"], env, logs / "worker.log"),
+        start([sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO", "--schedule",
+               str(logs / "beat-schedule")], env, logs / "beat.log"),
+    ]
+    try:
+        wait_for_log(logs / "worker.log", " ready.")
+        wait_for_log(logs / "beat.log", "beat: Starting")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except requests.RequestException:
+                time.sleep(0.2)
+        accepted: dict[int, float] = {}
+        session = requests.Session()
+        for number in range(options.alerts):
+            body = {"routing_key": routing_key, "event_action": "trigger", "dedup_key": f"bench-{number}",
+                    "payload": {"summary": f"bench alert {number}", "source": "bench", "severity": "critical"}}
+            response = session.post(f"http://127.0.0.1:{port}/v2/enqueue", data=json.dumps(body),
+                                    headers={"Content-Type": "application/json"}, timeout=10)
+            if response.status_code != 202:
+                raise SystemExit(f"alert {number}: {response.status_code} {response.text}")
+            accepted[number] = time.time()
+            time.sleep(1 / options.rate)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(receiver.at("/alice")) < options.alerts:
+            time.sleep(0.1)
+        time.sleep(3)  # anything sent twice would arrive now
+        first: dict[int, float] = {}
+        for received in receiver.at("/alice"):
+            match = re.search(r"bench alert (\d+)", received.body.decode())
+            if match:
+                number = int(match.group(1))
+                first[number] = min(first.get(number, received.at), received.at)
+        latencies = [first[n] - accepted[n] for n in accepted if n in first]
+        twice = len(receiver.at("/alice")) - len(first)
+        print(f"alerts posted: {options.alerts} at {options.rate}/s; pages received: {len(first)}; "
+              f"received twice: {twice}")
+        if latencies:
+            p50 = statistics.median(latencies) * 1000
+            print(f"accepted → first notification at the chat receiver: p50 {p50:.0f} ms,"
+                  f" p95 {percentile(latencies, 0.95) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms"
+                  f" (budget p95 ≤ 2000 ms)")
+    finally:
+        for process in processes:
+            try:
+                os.killpg(process.pid, 15)
+                process.wait(timeout=15)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                os.killpg(process.pid, 9)
+        receiver.stop()
+
+
+if __name__ == "__main__":
+    main()
