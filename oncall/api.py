@@ -322,13 +322,11 @@ class OncallNowView(OrganizationScopedAPIView):
     def get(self, request, *args, **kwargs):
         zone = output_zone(request.query_params, self.organization.time_zone)
         at = parse_instant(request.query_params, "at", zone, timezone.now())
-        schedules = selectors.schedule_queryset(since=at, until=at + timedelta(microseconds=1)).filter(
-            organization=self.organization).order_by("name", "id")
         return Response([
-            {"schedule": {"id": schedule.pk, "name": schedule.name, "time_zone": schedule.time_zone},
-             "at": _iso(at, zone), "users": [user_summary(u) for u in users],
-             "source": source.as_dict() if source else None}
-            for schedule, users, source in selectors.who_is_on_call_many(schedules, at)
+            {"schedule": {"id": row.schedule_id, "name": row.schedule_name, "time_zone": row.time_zone},
+             "at": _iso(at, zone), "users": [user_summary(u) for u in row.users],
+             "source": row.source.as_dict() if row.source else None}
+            for row in selectors.oncall_now(organization=self.organization, at=at)
         ])
 
 
