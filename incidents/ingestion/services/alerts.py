@@ -94,10 +94,21 @@ def _is_resend(key: AlertKey, incident: Incident | None, window_id: int | None) 
     return window_id is not None and firing.filter(suppressed_by_id=window_id).exists()
 
 
+def _lock_key_and_open_incident(integration: Integration, dedup_key: str) -> tuple[AlertKey, Incident | None]:
+    """The fast path of a repeated key: the slot and its open incident locked in one query (an inner
+    join, so both rows are locked, slot first); otherwise the slot alone, created if missing."""
+    key = (AlertKey.objects.select_related("incident").select_for_update()
+           .filter(service_id=integration.service_id, dedup_key=dedup_key, incident__status__in=OPEN_STATUSES)
+           .first())
+    if key is not None:
+        return key, key.incident
+    key = _lock_key(integration, dedup_key, create=True)
+    return key, _lock_open_incident(key)
+
+
 def _trigger(integration: Integration, event: NormalizedEvent, window_id: int | None) -> Outcome:
     now = timezone.now()
-    key = _lock_key(integration, event.dedup_key, create=True)
-    incident = _lock_open_incident(key)
+    key, incident = _lock_key_and_open_incident(integration, event.dedup_key)
     if event.resend_is_noop and _is_resend(key, incident, window_id):
         return Outcome("duplicate", event.dedup_key, incident_id=incident.pk if incident else None)
     if window_id is not None:
@@ -126,7 +137,7 @@ def _trigger(integration: Integration, event: NormalizedEvent, window_id: int | 
         incident_services.incident_transition(incident=incident, status=status, system=True,
                                               note=f"New alert: {alert.summary[:200]}")
         result = "reopened"
-    logger.info("alert ingested", extra={"alert_id": alert.pk, "incident_id": incident.pk, "result": result})
+    logger.debug("alert ingested", extra={"alert_id": alert.pk, "incident_id": incident.pk, "result": result})
     return Outcome(result, event.dedup_key, alert.pk, incident.pk)
 
 

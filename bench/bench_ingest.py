@@ -1,0 +1,332 @@
+"""Ingestion benchmark: PagerDuty Events v2 triggers against gunicorn (2 workers) on PostgreSQL,
+and a trivial Django view on the same server in the same run, loaded on loopback by ``wrk``
+(Debian's package; an asyncio httpx generator is used when wrk is absent).
+
+    .venv/bin/python bench/bench_ingest.py [--duration 20] [--connections 8] [--keys 100]
+
+It makes its own scratch database (``foghorn_bench`` on the server of DATABASE_URL, default the
+local PostgreSQL), migrates it, creates an org, a service and an integration with no practical
+rate limit, then prints events/s, p50/p99 latency and the peak RSS of each gunicorn worker for
+both endpoints, their ratio, and counts the alert rows after the run (zero lost: every 202 is a row).
+
+Budget (docs DESIGN.md): ≥ 1,000 events/s on 2 cores, p99 ≤ 50 ms, ≥ 50 % of the trivial view.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH_DB = "foghorn_bench"
+TRIVIAL_PATH = "/bench/trivial"
+
+
+# --- the WSGI app gunicorn serves: the project plus one trivial view ------------------------
+def wsgi_app():
+    """Gunicorn factory (``bench.bench_ingest:wsgi_app()``): Foghorn's own WSGI app, with a trivial
+    view added to the URLconf in this process only, so both go through the same middleware."""
+    from django.core.wsgi import get_wsgi_application
+
+    application = get_wsgi_application()
+    from django.http import HttpResponse
+    from django.urls import clear_url_caches, path
+
+    import config.urls
+
+    def trivial(request):
+        return HttpResponse(b'{"status": "ok"}', content_type="application/json")
+
+    config.urls.urlpatterns.append(path(TRIVIAL_PATH.lstrip("/"), trivial))
+    clear_url_caches()
+    return application
+
+
+# --- set-up ---------------------------------------------------------------------------------
+def scratch_database_url() -> str:
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/foghorn")
+    parts = urlsplit(base)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{BENCH_DB}", parts.query, parts.fragment))
+
+
+def recreate_database(url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    admin = urlunsplit(("postgresql", parts.netloc, "/postgres", "", ""))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{BENCH_DB}"')
+
+
+def django_env(database_url: str) -> dict:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST")}
+    env.update(DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="config.settings", LOG_LEVEL="WARNING",
+               DEBUG="0", CELERY_TASK_ALWAYS_EAGER="0", PYTHONUNBUFFERED="1")
+    env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/3")
+    return env
+
+
+def prepare(env: dict) -> str:
+    """Migrate and seed in a child process (this one stays free of Django); return the routing key.
+    Each dedup key's incident is opened here, so the timed run measures the steady state of an
+    alert storm (events joining open incidents); ``--keys`` sets how many."""
+    code = """
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from tenancy import services as tenancy_services
+from incidents.models import Service
+from incidents.ingestion import services
+org = tenancy_services.organization_create(name="Bench", slug="bench")
+service = Service.objects.create(organization=org, name="API")
+_integration, key = services.integration_create(organization=org, name="bench", kind="pagerduty_v2",
+    service=service, rate_limit_per_minute=100_000_000, rate_limit_burst=100_000_000)
+from incidents.ingestion.events import NormalizedEvent
+for number in range(int(__import__("os").environ["BENCH_KEYS"])):
+    services.alert_ingest(integration=_integration, event=NormalizedEvent(
+        action="trigger", dedup_key=f"bench-{number}", summary=f"Bench alert {number}", source="bench",
+        severity="error"))
+print(key)
+"""
+    result = subprocess.run([sys.executable, "-c", f"import django; django.setup()\n{code}"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise SystemExit(f"set-up failed:\n{result.stderr}")
+    return result.stdout.strip().splitlines()[-1]
+
+
+def count_rows(env: dict) -> dict:
+    code = """
+import json
+from incidents.ingestion.models import Alert
+from incidents.models import Incident
+print(json.dumps({"alerts": Alert.objects.count(), "incidents": Incident.objects.count()}))
+"""
+    result = subprocess.run([sys.executable, "-c", f"import django; django.setup()\n{code}"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --- gunicorn and its workers' memory -------------------------------------------------------
+class Gunicorn:
+    def __init__(self, env: dict, port: int, workers: int = 2, threads: int = 1):
+        self.port, self.workers = port, workers
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "bench.bench_ingest:wsgi_app()", "--workers", str(workers),
+             "--threads", str(threads),
+             "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT), "--backlog", "2048", "--log-level", "warning"],
+            cwd=ROOT, env=env, start_new_session=True)
+        self.peak_rss: dict[int, int] = {}
+        self._stop = threading.Event()
+        self._sampler = threading.Thread(target=self._sample, daemon=True)
+
+    def wait_ready(self, timeout: float = 30) -> None:
+        import urllib.request
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{TRIVIAL_PATH}", timeout=1):
+                    if len(self.worker_pids()) >= self.workers:
+                        self._sampler.start()
+                        return
+            except OSError:
+                if self.process.poll() is not None:
+                    raise SystemExit("gunicorn exited") from None
+            time.sleep(0.2)
+        raise SystemExit("gunicorn did not start")
+
+    def worker_pids(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        try:
+            return [int(pid) for pid in children.read_text().split()]
+        except OSError:
+            return []
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.2):
+            for pid in self.worker_pids():
+                try:
+                    status = Path(f"/proc/{pid}/status").read_text()
+                except OSError:
+                    continue
+                match = re.search(r"VmHWM:\s+(\d+) kB", status)
+                if match:
+                    self.peak_rss[pid] = max(self.peak_rss.get(pid, 0), int(match.group(1)))
+
+    def stop(self) -> None:
+        self._stop.set()
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+
+# --- load generators ------------------------------------------------------------------------
+WRK_SCRIPT = """
+local counter = 0
+local key = os.getenv("BENCH_ROUTING_KEY")
+local keys = tonumber(os.getenv("BENCH_KEYS"))
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+  counter = counter + 1
+  local body = string.format('{"routing_key":"%s","event_action":"trigger","dedup_key":"bench-%d",' ..
+    '"payload":{"summary":"Bench alert %d","source":"bench","severity":"error"}}', key, counter % keys, counter % keys)
+  return wrk.format(nil, nil, nil, body)
+end
+done = function(summary, latency, requests)
+  io.write(string.format("BENCH_JSON {\\"requests\\": %d, \\"errors\\": %d, \\"p50_us\\": %d, \\"p99_us\\": %d, " ..
+    "\\"duration_us\\": %d, \\"accepted\\": %d}\\n", summary.requests,
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write +
+    summary.errors.timeout, latency:percentile(50), latency:percentile(99), summary.duration,
+    summary.requests - summary.errors.status))
+end
+"""
+
+
+def run_wrk(url: str, *, script: str | None, duration: int, connections: int, env: dict) -> dict:
+    args = ["wrk", "-t", "1", "-c", str(connections), "-d", f"{duration}s", "--timeout", "5s", "--latency"]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(script or WRK_SCRIPT.replace('wrk.method = "POST"', 'wrk.method = "GET"').replace(
+            "return wrk.format(nil, nil, nil, body)", "return wrk.format(nil, nil, nil, nil)"))
+    result = subprocess.run([*args, "-s", handle.name, url], capture_output=True, text=True, env=env, check=True)
+    Path(handle.name).unlink()
+    line = next(line for line in result.stdout.splitlines() if line.startswith("BENCH_JSON"))
+    data = json.loads(line.removeprefix("BENCH_JSON "))
+    # "accepted": completed responses that were 2xx (wrk counts other statuses in errors.status).
+    return {"rate": data["requests"] / (data["duration_us"] / 1e6), "p50_ms": data["p50_us"] / 1000,
+            "p99_ms": data["p99_us"] / 1000, "requests": data["requests"], "errors": data["errors"],
+            "accepted": data["accepted"]}
+
+
+def run_httpx(url: str, *, body_for, duration: int, connections: int) -> dict:
+    import httpx
+
+    latencies: list[float] = []
+    accepted = errors = 0
+
+    async def worker(client, stop_at, counter):
+        nonlocal accepted, errors
+        while time.monotonic() < stop_at:
+            counter[0] += 1
+            body = body_for(counter[0])
+            started = time.perf_counter()
+            try:
+                response = await (client.post(url, content=body, headers={"Content-Type": "application/json"})
+                                  if body is not None else client.get(url))
+            except httpx.HTTPError:
+                errors += 1
+                continue
+            latencies.append(time.perf_counter() - started)
+            if response.status_code in (200, 202):
+                accepted += 1
+            else:
+                errors += 1
+
+    async def main():
+        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+        async with httpx.AsyncClient(limits=limits, timeout=5) as client:
+            started = time.monotonic()
+            counter = [0]
+            await asyncio.gather(*(worker(client, started + duration, counter) for _ in range(connections)))
+            return time.monotonic() - started
+
+    elapsed = asyncio.run(main())
+    latencies.sort()
+    return {"rate": len(latencies) / elapsed, "p50_ms": statistics.median(latencies) * 1000,
+            "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000, "requests": len(latencies),
+            "errors": errors, "accepted": accepted}
+
+
+# --- the run --------------------------------------------------------------------------------
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, default=20, help="seconds per endpoint")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--keys", type=int, default=100, help="distinct dedup keys (each opens one incident)")
+    parser.add_argument("--generator", choices=["auto", "wrk", "httpx"], default="auto")
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (gthread when > 1)")
+    options = parser.parse_args()
+    use_wrk = options.generator == "wrk" or (options.generator == "auto" and shutil.which("wrk"))
+
+    database_url = scratch_database_url()
+    recreate_database(database_url)
+    env = {**django_env(database_url), "BENCH_KEYS": str(options.keys)}
+    routing_key = prepare(env)
+    port = free_port()
+    server = Gunicorn(env, port, threads=options.threads)
+    try:
+        server.wait_ready()
+        base = f"http://127.0.0.1:{port}"
+        if use_wrk:
+            wrk_env = {**os.environ, "BENCH_ROUTING_KEY": routing_key, "BENCH_KEYS": str(options.keys)}
+            trivial = run_wrk(base + TRIVIAL_PATH, script=None, duration=options.duration,
+                              connections=options.connections, env=wrk_env)
+            rss_trivial = dict(server.peak_rss)
+            ingest = run_wrk(base + "/v2/enqueue", script=WRK_SCRIPT, duration=options.duration,
+                             connections=options.connections, env=wrk_env)
+        else:
+            def event(number):
+                return json.dumps({"routing_key": routing_key, "event_action": "trigger",
+                                   "dedup_key": f"bench-{number % options.keys}",
+                                   "payload": {"summary": f"Bench alert {number % options.keys}", "source": "bench",
+                                               "severity": "error"}})
+
+            trivial = run_httpx(base + TRIVIAL_PATH, body_for=lambda number: None, duration=options.duration,
+                                connections=options.connections)
+            rss_trivial = dict(server.peak_rss)
+            ingest = run_httpx(base + "/v2/enqueue", body_for=event, duration=options.duration,
+                               connections=options.connections)
+        time.sleep(0.5)
+        rss_ingest = dict(server.peak_rss)
+    finally:
+        server.stop()
+    rows = count_rows(env)
+    rows["alerts"] -= options.keys  # the warm-up's
+    report(options, "wrk" if use_wrk else "httpx (asyncio)", trivial, ingest, rss_trivial, rss_ingest, rows)
+
+
+def report(options, generator, trivial, ingest, rss_trivial, rss_ingest, rows) -> None:
+    def rss(values):
+        return ", ".join(f"{kb / 1024:.1f} MB" for kb in values.values()) or "n/a"
+
+    ratio = ingest["rate"] / trivial["rate"] if trivial["rate"] else 0.0
+    lost = max(0, ingest["accepted"] - rows["alerts"])
+    workers = "2 sync workers" if options.threads == 1 else f"2 workers x {options.threads} threads"
+    print(f"generator: {generator}, {options.connections} connections, {options.duration}s per endpoint, "
+          f"gunicorn {workers}, {os.cpu_count()} CPUs, PostgreSQL {BENCH_DB}, {options.keys} open incidents; "
+          f"load average before: {os.getloadavg()[0]:.2f}")
+    print(f"{'endpoint':<22}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'requests':>10}{'non-2xx':>9}  peak RSS/worker")
+    for name, figures, memory in (("trivial Django view", trivial, rss_trivial),
+                                  ("POST /v2/enqueue", ingest, rss_ingest)):
+        print(f"{name:<22}{figures['rate']:>10.0f}{figures['p50_ms']:>10.2f}{figures['p99_ms']:>10.2f}"
+              f"{figures['requests']:>10}{figures['requests'] - figures['accepted']:>9}  {rss(memory)}")
+    print(f"ingestion / trivial: {ratio:.0%}")
+    print(f"accepted (202): {ingest['accepted']}, alert rows: {rows['alerts']}, incidents: {rows['incidents']}, "
+          f"lost: {lost}")
+    verdict = (ingest["rate"] >= 1000 and ingest["p99_ms"] <= 50 and ratio >= 0.5 and lost == 0)
+    print(f"budget (>= 1000 events/s, p99 <= 50 ms, >= 50 % of trivial, 0 lost): {'MET' if verdict else 'NOT MET'}")
+
+
+if __name__ == "__main__":
+    main()
