@@ -105,6 +105,12 @@ def _layer_change(*, schedule: Schedule, layer: Layer, data: dict, effective_fro
     new_version.save()
 
 
+def _default_effective_from(schedule: Schedule, data: dict, now: datetime) -> datetime:
+    """Now; or, when the new rotation only starts later, then (the old one runs until it, leaving no gap)."""
+    start = scheduling.to_instant(data["rotation_start"].replace(tzinfo=None), scheduling.ZoneInfo(schedule.time_zone))
+    return max(now, start)
+
+
 def _layers_sync(*, schedule: Schedule, layers: list[dict], effective_from: datetime | None) -> None:
     _check_priorities(layers)
     existing = {layer.pk: layer for layer in schedule.layers.all()}
@@ -132,8 +138,8 @@ def _layers_sync(*, schedule: Schedule, layers: list[dict], effective_from: date
             layer = existing[data["id"]]
             Layer.objects.filter(pk=layer.pk).update(priority=data["priority"])
             layer.priority = data["priority"]
-            _layer_change(schedule=schedule, layer=layer, data=data,
-                          effective_from=data.get("effective_from") or effective_from or now)
+            when = data.get("effective_from") or effective_from or _default_effective_from(schedule, data, now)
+            _layer_change(schedule=schedule, layer=layer, data=data, effective_from=when)
         else:
             _layer_create(schedule=schedule, data=data)
 

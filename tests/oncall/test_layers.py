@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 
 from oncall import selectors, services
 from tests.oncall.factories import local
@@ -157,3 +158,16 @@ def test_gaps_are_the_spans_with_nobody(people, make_schedule):
     assert selectors.gaps(schedule, at("2025-01-05T00:00"), at("2025-01-09T00:00")) == [
         (at("2025-01-05T00:00"), at("2025-01-06T00:00")), (at("2025-01-08T00:00"), at("2025-01-09T00:00")),
     ]
+
+
+def test_a_later_rotation_start_without_effective_from_keeps_the_old_rotation_until_then(people, make_schedule):
+    ann, ben, cat, _dan = people
+    schedule = make_schedule([layer([ann, ben], kind="weekly")])
+    current = schedule.layers.get()
+    with time_machine.travel(at("2025-01-08T12:00"), tick=False):
+        services.schedule_update(schedule=schedule, layers=[{
+            "id": current.pk, "participants": [cat], "rotation_type": "weekly", "shift_length": 1,
+            "rotation_start": local("2025-01-20T10:00")}])
+    assert selectors.who_is_on_call(schedule, at("2025-01-15T12:00")) == [ben]  # no gap before the new start
+    assert selectors.who_is_on_call(schedule, at("2025-01-20T09:30")) == [ann]
+    assert selectors.who_is_on_call(schedule, at("2025-01-20T10:00")) == [cat]
