@@ -73,12 +73,12 @@ class IntegrationViewSet(OrganizationScopedViewSet):
 
 class AlertFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=AlertStatus.choices)
-    kind = filters.ChoiceFilter(field_name="integration__kind", choices=IntegrationKind.choices)
+    integration_kind = filters.ChoiceFilter(field_name="integration__kind", choices=IntegrationKind.choices)
     suppressed = filters.BooleanFilter(field_name="suppressed_by", lookup_expr="isnull", exclude=True)
 
     class Meta:
         model = Alert
-        fields = ["incident", "integration", "service", "dedup_key", "status", "kind", "suppressed"]
+        fields = ["incident", "integration", "service", "dedup_key", "status", "integration_kind", "suppressed"]
 
 
 class AlertViewSet(OrganizationScopedReadOnlyViewSet):

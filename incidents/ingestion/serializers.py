@@ -1,19 +1,32 @@
 """The API's shapes. The routing key appears only in ``IntegrationCreatedSerializer`` (create, rotate)."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from incidents.ingestion import services
+from incidents.ingestion import instructions, services
 from incidents.ingestion.enums import IntegrationKind
 from incidents.ingestion.models import Alert, Integration, MaintenanceWindow
 from incidents.models import Service
 from tenancy.api_base import OrgRelatedField
 from tenancy.serializers import UserSummarySerializer
 
+
+@extend_schema_field({"type": "string", "pattern": f"^({'|'.join(IntegrationKind.values)})$",
+                     "description": "pagerduty_v2, alertmanager, datadog, cloudwatch, webhook or heartbeat"})
+class IntegrationKindField(serializers.ChoiceField):
+    """The integration kind. Its schema is a pattern, not an enum: drf-spectacular names enums after
+    the field, and other apps' ``kind`` fields would collide with it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=IntegrationKind.choices, **kwargs)
+
+
 CONFIG_FIELDS = ["enabled", "severity_mapping", "rate_limit_per_minute", "rate_limit_burst", "auto_resolve",
                  "basic_auth_username", "heartbeat_interval_minutes", "heartbeat_timeout_minutes"]
 
 
 class IntegrationSerializer(serializers.ModelSerializer):
+    kind = IntegrationKindField(read_only=True)
     service = serializers.PrimaryKeyRelatedField(read_only=True)
     service_name = serializers.CharField(source="service.name", read_only=True)
     basic_auth = serializers.SerializerMethodField()
@@ -41,9 +54,10 @@ class IntegrationCreatedSerializer(IntegrationSerializer):
     routing_key = serializers.SerializerMethodField()
     ingestion_url = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
+    setup = serializers.SerializerMethodField()
 
     class Meta(IntegrationSerializer.Meta):
-        fields = [*IntegrationSerializer.Meta.fields, "routing_key", "ingestion_url", "url"]
+        fields = [*IntegrationSerializer.Meta.fields, "routing_key", "ingestion_url", "url", "setup"]
         read_only_fields = fields
 
     def get_routing_key(self, integration: Integration) -> str:
@@ -55,10 +69,14 @@ class IntegrationCreatedSerializer(IntegrationSerializer):
     def get_url(self, integration: Integration) -> str:
         return self.get_ingestion_url(integration)
 
+    def get_setup(self, integration: Integration) -> dict:
+        return instructions.setup_for(integration.kind, self.get_ingestion_url(integration),
+                                      self.context["routing_key"])
+
 
 class IntegrationWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
-    kind = serializers.ChoiceField(choices=IntegrationKind.choices)
+    kind = IntegrationKindField()
     service = OrgRelatedField(queryset=Service.objects.all())
     enabled = serializers.BooleanField(required=False)
     severity_mapping = serializers.DictField(child=serializers.CharField(max_length=16), required=False)

@@ -99,3 +99,11 @@ def test_update_settings_and_kind_is_fixed(org, integration_of, member_of):
     assert client.patch(url(org, f"{integration.pk}/"), {"kind": "datadog"}, format="json").status_code == 400
     assert client.delete(url(org, f"{integration.pk}/")).status_code == 204
     assert not Integration.objects.exists()
+
+
+def test_datadog_create_shows_the_body_to_paste(org, service, member_of):
+    _admin, client = member_of(Role.ADMIN)
+    body = client.post(url(org), {"name": "DD", "kind": "datadog", "service": service.pk}, format="json").json()
+    payload = body["setup"]["payload"]
+    assert payload["alert_cycle_key"] == "$ALERT_CYCLE_KEY"
+    assert payload["alert_transition"] == "$ALERT_TRANSITION"
