@@ -229,3 +229,12 @@ def test_default_rate_limit_is_120_a_minute_burst_60(integration_of, http):
                 for _ in range(61)]
     assert statuses.count(202) == 60
     assert statuses[-1] == 429
+
+
+def test_a_stale_severity_mapping_never_refuses_an_alert(integration_of, http):
+    from incidents.ingestion.models import Integration
+
+    integration, key = integration_of()
+    Integration.objects.filter(pk=integration.pk).update(severity_mapping={"critical": "P7"})
+    assert send(http, trigger(key)).status_code == 202
+    assert Incident.objects.get().severity.name == "P1"

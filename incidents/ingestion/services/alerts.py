@@ -21,7 +21,7 @@ from incidents.enums import OPEN_STATUSES, IncidentStatus, TimelineKind
 from incidents.ingestion.enums import AlertStatus, EventAction
 from incidents.ingestion.events import NormalizedEvent
 from incidents.ingestion.models import Alert, AlertKey, Integration
-from incidents.models import Incident
+from incidents.models import Incident, Severity
 
 logger = logging.getLogger(__name__)
 S = IncidentStatus
@@ -106,6 +106,17 @@ def _lock_key_and_open_incident(integration: Integration, dedup_key: str) -> tup
     return key, _lock_open_incident(key)
 
 
+def _severity_name(integration: Integration, alert_severity: str) -> str:
+    """The mapped severity; if the org no longer has it, its most severe one but P0 (an alert is
+    never refused for a stale mapping: Alertmanager would drop it)."""
+    name = integration.severity_name_for(alert_severity)
+    severities = Severity.objects.filter(organization_id=integration.organization_id)
+    if severities.filter(name=name).exists():
+        return name
+    fallback = severities.exclude(name="P0").order_by("rank").first() or severities.order_by("rank").first()
+    return fallback.name if fallback is not None else name
+
+
 def _trigger(integration: Integration, event: NormalizedEvent, window_id: int | None) -> Outcome:
     now = timezone.now()
     key, incident = _lock_key_and_open_incident(integration, event.dedup_key)
@@ -121,7 +132,7 @@ def _trigger(integration: Integration, event: NormalizedEvent, window_id: int | 
     if incident is None:
         incident = incident_services.incident_create(
             organization=integration.organization, title=event.title,
-            severity=integration.severity_name_for(event.severity), service=integration.service,
+            severity=_severity_name(integration, event.severity), service=integration.service,
             description=event.summary if len(event.summary) > 300 else "", source=integration.kind,
             detected_at=now,
         )
