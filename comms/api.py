@@ -12,7 +12,6 @@ from comms.models import (
     ChannelThrottle,
     ChatDestination,
     ContactMethod,
-    EscalationRun,
     Notification,
     NotificationRule,
     SeverityRoute,
@@ -261,7 +260,7 @@ class IncidentEscalationView(_IncidentNested, OrganizationScopedAPIView):
     @extend_schema(responses=EscalationRunSerializer)
     def get(self, request, *args, **kwargs):
         incident = self.incident()
-        run = EscalationRun.objects.filter(incident=incident).first()
+        run = selectors.run_for_incident(incident)
         if run is None:
             raise Http404("This incident has no escalation run.")
         context = {"notifications": list(selectors.notifications_for_incident(incident).filter(run=run))}

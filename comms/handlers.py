@@ -17,14 +17,15 @@ def on_paging_event(event) -> None:
     incident = event.incident
     kind = event.kind
     payload = event.payload or {}
-    if kind == TK.INCIDENT_CREATED:
-        paging.paging_start(incident=incident)
-    elif kind in (TK.RESOLVED, TK.CLOSED):
-        paging.paging_stop(incident=incident, state=RunState.CANCELLED, reason=f"incident {kind}")
-    elif kind == TK.ACKNOWLEDGED or (kind in (TK.STATUS_CHANGED, TK.REOPENED)
-                                     and payload.get("from") == IncidentStatus.TRIGGERED):
+    moved = kind in (TK.STATUS_CHANGED, TK.REOPENED)
+    if kind == TK.INCIDENT_CREATED or (moved and payload.get("to") == IncidentStatus.TRIGGERED):
+        paging.paging_start(incident=incident, trigger_event_id=event.pk)
+    elif kind == TK.ACKNOWLEDGED or (moved and payload.get("to") == IncidentStatus.ACKNOWLEDGED):
         actor = f" by {event.actor}" if event.actor_id else ""
         paging.paging_stop(incident=incident, state=RunState.ACKNOWLEDGED, reason=f"acknowledged{actor}")
+    elif kind in (TK.RESOLVED, TK.CLOSED) or (moved and payload.get("from") == IncidentStatus.TRIGGERED):
+        # Resolved, or moved on without an acknowledgement (e.g. alerts cleared → monitoring).
+        paging.paging_stop(incident=incident, state=RunState.CANCELLED, reason=f"incident {payload.get('to', kind)}")
     elif kind == TK.SEVERITY_CHANGED:
         paging.paging_severity_raised(incident=incident)
 

@@ -69,7 +69,8 @@ def default_chat_destination(organization) -> ChatDestination | None:
 
 
 def run_for_incident(incident) -> EscalationRun | None:
-    return EscalationRun.objects.filter(incident=incident).first()
+    """The incident's latest run (an incident re-triggered by a new alert gets a new one)."""
+    return EscalationRun.objects.filter(incident=incident).order_by("-started_at", "-id").first()
 
 
 def notifications_for_incident(incident):

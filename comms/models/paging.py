@@ -11,13 +11,17 @@ from tenancy.models import OrganizationOwned
 
 
 class EscalationRun(OrganizationOwned):
-    """The paging of one incident: a snapshot of its policy, where it is, and when it moves next.
+    """The paging of one incident (one run per time it is triggered): a snapshot of its policy, where it
+    is, and when it moves next.
 
     The row is the schedule: ``next_step_due_at`` is claimed by the beat ticker; a Celery message
     is only a nudge. ``current_step`` is the index in ``policy_snapshot["steps"]`` of the step paged
     last (-1 before the first), ``loop`` counts repeats (0 = first pass)."""
 
-    incident = models.OneToOneField(Incident, on_delete=models.CASCADE, related_name="escalation_run")
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="escalation_runs")
+    trigger_event_id = models.BigIntegerField(
+        null=True, blank=True, unique=True,
+        help_text="The timeline event (incident created, or re-triggered by a new alert) this run pages for.")
     policy_snapshot = models.JSONField(default=dict, blank=True)
     severity_name = models.CharField(max_length=16, blank=True)
     current_step = models.IntegerField(default=-1)
@@ -30,7 +34,7 @@ class EscalationRun(OrganizationOwned):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["-started_at"]
+        ordering = ["-started_at", "-id"]
         indexes = [models.Index(fields=["state", "next_step_due_at"], name="comms_run_due")]
 
     def __str__(self) -> str:

@@ -12,6 +12,7 @@ import time
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from comms import conf, nudge, selectors
@@ -26,6 +27,7 @@ from tenancy.errors import ConflictError
 logger = logging.getLogger(__name__)
 TK = TimelineKind
 RUN_BATCH = 50
+LIVE = (RunState.ACTIVE, RunState.EXHAUSTED)
 
 
 def delay(minutes: float) -> timedelta:
@@ -156,20 +158,34 @@ def _snapshot(incident: Incident) -> dict:
     return oncall_selectors.escalation_policy_snapshot(service.escalation_policy)
 
 
+def latest_trigger_event_id(incident: Incident) -> int | None:
+    """The event that put the incident in ``triggered`` last (created, or re-triggered by a new alert)."""
+    event = (incident.timeline.filter(Q(kind=TK.INCIDENT_CREATED) | Q(kind__in=(TK.STATUS_CHANGED, TK.REOPENED),
+                                                                      payload__to=IncidentStatus.TRIGGERED))
+             .order_by("-at", "-id").first())
+    return event.pk if event else None
+
+
 @transaction.atomic
-def paging_start(*, incident: Incident, now: datetime | None = None) -> EscalationRun | None:
+def paging_start(*, incident: Incident, trigger_event_id: int | None = None,
+                 now: datetime | None = None) -> EscalationRun | None:
     """Start paging a triggered incident: snapshot its policy, page step 1 at once, announce it, and
-    schedule step 2. Idempotent (one run per incident). Drills page nobody."""
+    schedule step 2. One run per trigger event (idempotent), and never two live runs for an incident
+    (the incident row is locked while deciding). Drills page nobody."""
     now = now or timezone.now()
-    incident = Incident.objects.select_related("severity", "service", "organization").get(pk=incident.pk)
-    existing = EscalationRun.objects.filter(incident=incident).first()
+    incident = (Incident.objects.select_for_update(of=("self",)).select_related("severity", "service", "organization")
+                .get(pk=incident.pk))
+    trigger_event_id = trigger_event_id or latest_trigger_event_id(incident)
+    same = Q(state__in=LIVE) | Q(trigger_event_id=trigger_event_id) if trigger_event_id else Q(state__in=LIVE)
+    existing = EscalationRun.objects.filter(same, incident=incident).first()
     if existing is not None:
         return existing
     if incident.status != IncidentStatus.TRIGGERED or incident.is_drill:
         return None
     snapshot = _snapshot(incident)
     run = EscalationRun.objects.create(organization_id=incident.organization_id, incident=incident,
-                                       policy_snapshot=snapshot, severity_name=incident.severity.name)
+                                       trigger_event_id=trigger_event_id, policy_snapshot=snapshot,
+                                       severity_name=incident.severity.name)
     run.organization = incident.organization
     announce(run, incident, now)
     if not run.steps:
@@ -217,7 +233,7 @@ def escalation_advance(*, run_id: int, expected_step: int, expected_loop: int, n
 def escalation_escalate_now(*, incident: Incident, actor=None, now: datetime | None = None) -> EscalationRun:
     """Page the next step now (a responder asks for help before the delay runs out)."""
     now = now or timezone.now()
-    run = EscalationRun.objects.filter(incident=incident).first()
+    run = selectors.run_for_incident(incident)
     if run is None:
         raise ConflictError("This incident has no escalation run.", {"incident": ["Nothing is paging."]})
     run = _lock_run(run.pk)
@@ -251,7 +267,7 @@ def paging_stop(*, incident: Incident, state: str = RunState.ACKNOWLEDGED, reaso
     """Stop the run at once: no further policy step and no pending step of any personal chain fires.
     Returns how many pending notifications were cancelled. Idempotent."""
     now = now or timezone.now()
-    run = EscalationRun.objects.filter(incident=incident).first()
+    run = selectors.run_for_incident(incident)
     if run is None:
         return 0
     run = _lock_run(run.pk)
@@ -265,7 +281,7 @@ def paging_severity_raised(*, incident: Incident, now: datetime | None = None) -
     announces to its destinations. Returns how many people were re-paged."""
     now = now or timezone.now()
     incident = Incident.objects.select_related("severity", "service", "organization").get(pk=incident.pk)
-    run = EscalationRun.objects.filter(incident=incident).first()
+    run = selectors.run_for_incident(incident)
     if run is None or incident.status != IncidentStatus.TRIGGERED or selectors.urgency_for(incident.severity) != "high":
         return 0
     run = _lock_run(run.pk)
@@ -308,13 +324,14 @@ def paging_tick(*, now: datetime | None = None) -> int:
 
 
 def paging_start_missed(*, now: datetime | None = None, grace_seconds: int = 10) -> int:
-    """Beat: start paging triggered incidents of the last day that have no run yet (their trigger
-    event's dispatch was lost); the incidents sweeper would re-drive it too, but later."""
+    """Beat: start paging triggered incidents of the last day that have no live run (their trigger
+    event's dispatch was lost); the incidents sweeper would re-drive it too, but a minute later."""
     now = now or timezone.now()
-    missed = Incident.objects.filter(status=IncidentStatus.TRIGGERED, is_drill=False,
-                                     created_at__gte=now - timedelta(days=1),
-                                     created_at__lte=now - timedelta(seconds=grace_seconds),
-                                     escalation_run__isnull=True).values_list("pk", flat=True)[:RUN_BATCH]
+    live = EscalationRun.objects.filter(incident=OuterRef("pk"), state__in=LIVE)
+    missed = (Incident.objects.filter(status=IncidentStatus.TRIGGERED, is_drill=False,
+                                      updated_at__gte=now - timedelta(days=1),
+                                      updated_at__lte=now - timedelta(seconds=grace_seconds))
+              .filter(~Exists(live)).values_list("pk", flat=True)[:RUN_BATCH])
     started = 0
     for incident_id in list(missed):
         try:

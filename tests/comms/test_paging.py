@@ -124,3 +124,31 @@ def test_duplicate_deliver_sends_once(paging_setup, django_capture_on_commit_cal
     notification = Notification.objects.get(incident=incident, recipient=paging_setup["alice"], channel="chat")
     assert delivery.notification_deliver(notification_id=notification.pk) == "noop"
     assert len(paging_setup["receiver"].at("/alice")) == 1
+
+
+def test_alerts_cleared_then_a_new_alert_pages_again_with_a_new_run(paging_setup, django_capture_on_commit_callbacks):
+    capture = django_capture_on_commit_callbacks
+    incident = trigger(paging_setup, capture=capture)
+    with capture(execute=True):
+        incident_services.incident_transition(incident=incident, status="monitoring", system=True)
+    first = EscalationRun.objects.get(incident=incident)
+    assert first.state == RunState.CANCELLED
+    with capture(execute=True):
+        incident_services.incident_transition(incident=incident, status="triggered", system=True)
+    runs = list(EscalationRun.objects.filter(incident=incident))
+    assert len(runs) == 2
+    assert runs[0].state == RunState.ACTIVE
+    assert len(paging_setup["receiver"].at("/alice")) == 2
+    # The missed-start sweeper finds nothing to do: the incident has a live run.
+    assert paging.paging_start_missed(now=timezone.now() + timedelta(minutes=1)) == 0
+
+
+def test_missed_trigger_is_started_by_the_ticker_once(paging_setup, django_capture_on_commit_callbacks):
+    incident = incident_services.incident_create(organization=paging_setup["org"], title="Lost dispatch",
+                                                 severity="P1", service=paging_setup["service"])
+    assert not EscalationRun.objects.filter(incident=incident).exists()
+    later = timezone.now() + timedelta(seconds=30)
+    with time_machine.travel(later, tick=False), django_capture_on_commit_callbacks(execute=True):
+        assert paging.paging_start_missed() == 1
+        assert paging.paging_start_missed() == 0
+    assert EscalationRun.objects.filter(incident=incident).count() == 1
