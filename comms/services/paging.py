@@ -57,10 +57,16 @@ def page_person(run: EscalationRun, user, *, step: int, loop: int, severity, now
     chain at its delays. Channels without a contact method are skipped; email to the account is the
     last resort. Returns the channels planned."""
     planned = []
+    reachable = []
     for channel, minutes in selectors.person_chain(run.organization, user, severity):
         method, address = selectors.contact_for(run.organization, user, channel)
-        if not address:
-            continue
+        if address:
+            reachable.append((channel, minutes, method, address))
+    # Someone is always paged at once: without a way to reach them on their first channels, the first
+    # channel they can be reached on goes now instead of after its delay.
+    head = reachable[0][1] if reachable else 0
+    for channel, minutes, method, address in reachable:
+        minutes = 0 if minutes == head else minutes
         mention = ""
         if channel == Channel.CHAT and not address.startswith(("http://", "https://")):
             mention = address

@@ -152,3 +152,33 @@ def test_missed_trigger_is_started_by_the_ticker_once(paging_setup, django_captu
         assert paging.paging_start_missed() == 1
         assert paging.paging_start_missed() == 0
     assert EscalationRun.objects.filter(incident=incident).count() == 1
+
+
+def test_default_chain_without_a_phone_emails_at_once(paging_setup, make_member, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from oncall import services as oncall_services
+    from tenancy.enums import Role
+
+    carol = make_member(paging_setup["org"], Role.RESPONDER, name="Carol").user  # defaults: email only
+    oncall_services.escalation_policy_update(policy=paging_setup["policy"], steps=[{"users": [carol]}])
+    incident = trigger(paging_setup, capture=django_capture_on_commit_callbacks)
+    email = Notification.objects.get(incident=incident, recipient=carol)
+    assert email.channel == "email"
+    assert email.state == NotificationState.SENT
+    assert mail.outbox[-1].to == [carol.email]
+
+
+def test_repeat_from_a_chosen_step(paging_setup, django_capture_on_commit_callbacks):
+    capture = django_capture_on_commit_callbacks
+    incident = trigger(paging_setup, capture=capture)
+    run = EscalationRun.objects.get(incident=incident)
+    run.policy_snapshot = {**run.policy_snapshot, "repeat_count": 1, "repeat_from_position": 2}
+    run.save()
+    for _ in range(2):
+        run.refresh_from_db()
+        tick(capture, run.next_step_due_at + timedelta(seconds=1))
+    run.refresh_from_db()
+    assert (run.current_step, run.loop) == (1, 1)
+    assert len(paging_setup["receiver"].at("/alice")) == 1
+    assert len(paging_setup["receiver"].at("/bob")) == 2
