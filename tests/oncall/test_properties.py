@@ -13,8 +13,8 @@ from oncall.scheduling import LayerSpec, OverrideSpec, Restriction, ScheduleSpec
 ZONES = ["UTC", "America/New_York", "Europe/Berlin", "Australia/Lord_Howe", "Asia/Kolkata"]
 USERS = st.integers(min_value=1, max_value=5)
 BASE = datetime(2025, 1, 1, tzinfo=UTC)
-settings.register_profile("oncall", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile("oncall")
+# Per test, not a global profile: other apps' property tests keep their own settings.
+PROPERTY = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
@@ -64,6 +64,7 @@ def window(draw_hours):
 WINDOWS = st.tuples(st.integers(0, 24 * 120), st.integers(1, 24 * 40))
 
 
+@PROPERTY
 @given(schedules(), WINDOWS)
 def test_pieces_never_overlap_and_with_gaps_sum_to_the_window(spec, hours):
     since, until = window(hours)
@@ -89,6 +90,7 @@ def join(chunks):
     return joined
 
 
+@PROPERTY
 @given(schedules(), WINDOWS, st.lists(st.integers(1, 24 * 10), min_size=1, max_size=6))
 def test_one_long_window_equals_many_short_ones_joined(spec, hours, cuts):
     since, until = window(hours)
@@ -101,6 +103,7 @@ def test_one_long_window_equals_many_short_ones_joined(spec, hours, cuts):
     assert join(chunks) == scheduling.final_pieces(spec, since, until)
 
 
+@PROPERTY
 @given(schedules(), WINDOWS, st.lists(st.floats(0, 1), min_size=1, max_size=8))
 def test_who_is_on_call_is_the_piece_containing_the_instant(spec, hours, fractions):
     since, until = window(hours)
@@ -114,6 +117,7 @@ def test_who_is_on_call_is_the_piece_containing_the_instant(spec, hours, fractio
         assert scheduling.final_user_at(spec, instant) == expected
 
 
+@PROPERTY
 @given(schedules(), WINDOWS, st.integers(1, 24 * 60), st.lists(USERS, min_size=1, max_size=4),
        st.integers(1, 3))
 def test_a_change_at_t_never_alters_a_piece_before_t(spec, hours, offset, participants, length):
