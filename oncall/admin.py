@@ -4,6 +4,7 @@
 from datetime import timedelta
 
 from django.contrib import admin
+from django.db.models import F
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
@@ -50,7 +51,7 @@ class LayerInline(OrganizationScopedTabularInline):
     def rotation(self, layer):
         if layer.pk is None:
             return "-"
-        version = layer.versions.order_by("-effective_from", "-id").first()
+        version = layer.versions.order_by(F("effective_from").desc(nulls_last=True), "-id").first()
         if version is None:
             return "-"
         return f"{version.shift_length} {version.rotation_type}, from {version.rotation_start:%Y-%m-%d %H:%M} local"

@@ -473,8 +473,8 @@ def successor_offset(old: VersionSpec, new: VersionSpec, tz: ZoneInfo, at: datet
         return 0
     current = rotation_participant_index(old, tz, at)
     new_start, _end = version_bounds(new, tz)
-    if current is None or at < new_start:
-        return 0
+    if current is None or at <= new_start:
+        return 0  # the new rotation starts afresh at its own first handoff: participant 0
     _k, index = current
     old_list, new_list = list(old.participants), list(new.participants)
     target = None
