@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from comms.enums import Channel, ChatFormat, Urgency, WebhookEvent
@@ -15,8 +16,18 @@ from tenancy.api_base import OrgMemberField
 from tenancy.serializers import UserSummarySerializer
 
 
+@extend_schema_field({"type": "string", "description": f"The channel it reaches: {', '.join(Channel.values)}."})
+class ContactKindField(serializers.ChoiceField):
+    """The Channel choices under the name ``kind``. Shown in the schema as a string (its values in the
+    description): as an enum it would collide with other apps' ``kind`` enums in the component names."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=Channel.choices, **kwargs)
+
+
 class ContactMethodSerializer(serializers.ModelSerializer):
     user = UserSummarySerializer(read_only=True)
+    kind = ContactKindField(read_only=True)
     value = serializers.CharField(source="value_hint", read_only=True,
                                   help_text="Email and numbers in full; chat and webhook URLs only as a hint.")
 
@@ -27,7 +38,7 @@ class ContactMethodSerializer(serializers.ModelSerializer):
 
 class ContactMethodCreateSerializer(serializers.Serializer):
     user = OrgMemberField(required=False, help_text="Admins only: someone else's method. Default: yourself.")
-    kind = serializers.ChoiceField(choices=Channel.choices)
+    kind = ContactKindField()
     value = serializers.CharField(max_length=2000)
     label = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     verified = serializers.BooleanField(required=False, default=False, help_text="Admins only.")
