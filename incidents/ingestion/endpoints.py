@@ -10,10 +10,11 @@ import base64
 import binascii
 import json
 import logging
+import re
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, DataError, IntegrityError, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -70,9 +71,26 @@ def read_json(request):
     if len(raw) > max_body():
         raise Refusal(413, f"The body is larger than {max_body()} bytes.", {"body": ["Too large."]})
     try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, ValueError) as exc:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise Refusal(400, "The body is not JSON.", {"body": ["Not valid JSON."]}) from exc
+    return clean(body) if UNSTORABLE_ESCAPE.search(raw) else body
+
+
+# JSON may escape characters PostgreSQL cannot store in text or jsonb: NUL and lone surrogates.
+UNSTORABLE_ESCAPE = re.compile(rb"\\u(0000|[dD][89a-fA-F])")
+
+
+def clean(value):
+    """The body with NUL characters dropped and lone surrogates replaced, so what a monitor
+    sends is stored rather than refused (or worse, failing in the database)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, list):
+        return [clean(item) for item in value]
+    if isinstance(value, dict):
+        return {clean(key): clean(item) for key, item in value.items()}
+    return value
 
 
 def admit(routing_key, kind: str) -> selectors.CachedIntegration:
@@ -112,6 +130,9 @@ def ingest(entry: selectors.CachedIntegration, events) -> list:
                 for event in events]
     except ApplicationError as exc:
         raise Refusal(exc.status_code if 400 <= exc.status_code < 500 else 400, exc.message, exc.errors) from exc
+    except DataError as exc:  # a value the database cannot hold: bad input, nothing written
+        message = str(exc).splitlines()[0][:200] if str(exc) else "Invalid value."
+        raise Refusal(400, "A value in the event cannot be stored.", {"body": [message]}) from exc
     except DatabaseError as exc:
         logger.warning("ingestion failed on the database", extra={"integration_id": entry.integration.pk},
                        exc_info=True)

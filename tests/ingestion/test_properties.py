@@ -13,7 +13,9 @@ from tests.ingestion.conftest import integration_url
 pytestmark = pytest.mark.django_db
 HYPOTHESIS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
-scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40)
+# Any code point, NUL and lone surrogates included (JSON escapes them; PostgreSQL cannot store them).
+any_text = st.text(alphabet=st.characters(exclude_categories=()), max_size=8)
+scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40) | any_text
 json_values = st.recursive(scalars, lambda children: st.lists(children, max_size=4) | st.dictionaries(
     st.text(max_size=12), children, max_size=5), max_leaves=20)
 wild = st.sampled_from(["trigger", "acknowledge", "resolve", "firing", "resolved", "critical", "info", "", None])
@@ -25,7 +27,7 @@ def near(fields: dict):
 
 
 pagerduty_bodies = near({
-    "event_action": wild, "dedup_key": st.text(max_size=300),
+    "event_action": wild, "dedup_key": st.text(max_size=300) | any_text,
     "payload": near({"summary": st.text(max_size=1100), "source": st.text(max_size=20), "severity": wild,
                      "timestamp": st.text(max_size=30), "custom_details": json_values}),
     "links": st.lists(json_values, max_size=2), "client": st.text(max_size=10)})
@@ -98,3 +100,20 @@ def test_arbitrary_bytes_never_500(unlimited, http):
         check(http, "/v2/enqueue", raw, raw=True)
 
     run()
+
+
+@pytest.mark.parametrize("raw", [
+    '{"title": "nul \\u0000 byte", "dedup_key": "a\\u0000b", "details": {"k\\u0000": ["\\u0000"]}}',
+    '{"title": "lone \\ud800 surrogate", "details": {"x": "\\udfff"}}',
+    '{"title": "deep", "details": ' + "[" * 5000 + "]" * 5000 + "}",
+])
+def test_unstorable_characters_are_cleaned_not_500(unlimited, http, raw):
+    _integration, key = unlimited("webhook")
+    response = check(http, integration_url("webhook", key), raw, raw=True)
+    assert response.status_code in (202, 400)
+
+
+def test_datadog_cycle_key_with_nul(unlimited, http):
+    _integration, key = unlimited("datadog")
+    response = check(http, integration_url("datadog", key), '{"alert_cycle_key": "\\u0000"}', raw=True)
+    assert response.status_code in (202, 400)
