@@ -285,3 +285,38 @@ def test_patching_a_layer_with_only_its_changed_fields_keeps_the_rest(org, peopl
     missing = admin_client.patch(url, {"layers": [{"participants": [people[0].pk]}]}, format="json")
     assert missing.status_code == 400
     assert "rotation_start" in str(missing.json()["errors"])
+
+
+@pytest.mark.parametrize(
+    ("role", "expected_status"),
+    [(Role.VIEWER, 403), (Role.RESPONDER, 403), (Role.ADMIN, 201), (Role.OWNER, 201)],
+)
+def test_only_admins_configure_escalation_policies_and_groups(org, people, member_of, role, expected_status):
+    _membership, client = member_of(role)
+    group = client.post(f"{base(org)}/responder-groups/", {"name": "CTO", "members": [people[0].pk]}, format="json")
+    assert group.status_code == expected_status
+    policy = client.post(f"{base(org)}/escalation-policies/", {"name": "P", "steps": [{"users": [people[0].pk]}]},
+                         format="json")
+    assert policy.status_code == expected_status
+    assert client.get(f"{base(org)}/escalation-policies/").status_code == 200
+
+
+def test_override_update_and_delete(org, people, member_of, make_schedule):
+    schedule = make_schedule([weekly_layer(people[:2])])
+    _membership, client = member_of(Role.RESPONDER)
+    url = f"{base(org)}/schedules/{schedule.pk}/overrides/"
+    created = client.post(url, {"user": people[2].pk, "start": "2025-01-07T00:00:00Z",
+                                "end": "2025-01-08T00:00:00Z"}, format="json").json()
+    changed = client.patch(f"{url}{created['id']}/", {"end": "2025-01-09T00:00:00Z"}, format="json")
+    assert changed.status_code == 200
+    oncall = client.get(f"{base(org)}/schedules/{schedule.pk}/oncall/", {"at": "2025-01-08T12:00:00Z"}).json()
+    assert oncall["users"][0]["id"] == people[2].pk
+    assert oncall["source"] == {"type": "override", "id": created["id"], "name": ""}
+    assert client.patch(f"{url}{created['id']}/", {"end": "2025-01-06T00:00:00Z"}, format="json").status_code == 400
+    assert client.get(url).json()["count"] == 1
+    assert client.delete(f"{url}{created['id']}/").status_code == 204
+    assert client.get(url).json()["count"] == 0
+
+
+def test_overrides_of_an_unknown_schedule_are_a_404(org, admin_client):
+    assert admin_client.get(f"{base(org)}/schedules/999999/overrides/").status_code == 404
