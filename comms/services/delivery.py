@@ -78,7 +78,9 @@ def _still_wanted(notification: Notification, incident: Incident) -> str:
 def _claim(notification_id: int, now: datetime) -> Notification | None:
     """Lock the row and move it to ``sending`` if it is due and still wanted; else None."""
     with transaction.atomic():
-        notification = (Notification.objects.select_for_update(skip_locked=True, of=("self",))
+        # Wait for the lock (held only for short claims and the ticker's updates; never while sending):
+        # skipping a locked row here would leave it to the next re-nudge, seconds later.
+        notification = (Notification.objects.select_for_update(of=("self",))
                         .select_related("run").filter(pk=notification_id).first())
         if notification is None or notification.state != S.PENDING or notification.due_at > now:
             return None
@@ -212,8 +214,8 @@ def fall_through(notification: Notification, now: datetime) -> None:
                  .exclude(pk=notification.pk).order_by("due_at", "id").first())
     if following is not None:
         if following.due_at > now:
-            following.due_at = now
-            following.save(update_fields=["due_at", "updated_at"])
+            following.due_at, following.nudged_at = now, now
+            following.save(update_fields=["due_at", "nudged_at", "updated_at"])
         nudge.notification_on_commit(following.pk)
         return
     if notification.channel == Channel.EMAIL:
@@ -223,7 +225,7 @@ def fall_through(notification: Notification, now: datetime) -> None:
     fallback, created = Notification.objects.get_or_create(idempotency_key=key, defaults={
         "organization_id": notification.organization_id, "incident_id": notification.incident_id,
         "run_id": notification.run_id, "recipient_id": notification.recipient_id, "channel": Channel.EMAIL,
-        "purpose": Purpose.PAGE, "address": notification.recipient.email, "due_at": now,
+        "purpose": Purpose.PAGE, "address": notification.recipient.email, "due_at": now, "nudged_at": now,
         "step": notification.step, "loop": notification.loop})
     if created:
         nudge.notification_on_commit(fallback.pk)

@@ -40,9 +40,10 @@ def idempotency_key(run_id: int, step, loop, recipient: str, channel: str) -> st
 
 def _notification(run: EscalationRun, *, key: str, channel: str, due_at: datetime, purpose: str, **fields) -> bool:
     """Write the row (its key is unique: a second write of the same message is ignored). True if new."""
+    # Rows due now are nudged after commit (``_nudge_due``): nudged_at keeps the ticker from doing it again.
     _row, created = Notification.objects.get_or_create(idempotency_key=key, defaults={
         "organization_id": run.organization_id, "incident_id": run.incident_id, "run": run, "channel": channel,
-        "purpose": purpose, "due_at": due_at, **fields})
+        "purpose": purpose, "due_at": due_at, "nudged_at": due_at if due_at <= timezone.now() else None, **fields})
     return created
 
 
@@ -329,7 +330,7 @@ def paging_tick(*, now: datetime | None = None) -> int:
     return advanced
 
 
-def paging_start_missed(*, now: datetime | None = None, grace_seconds: int = 10) -> int:
+def paging_start_missed(*, now: datetime | None = None, grace_seconds: int = 3) -> int:
     """Beat: start paging triggered incidents of the last day that have no live run (their trigger
     event's dispatch was lost); the incidents sweeper would re-drive it too, but a minute later."""
     now = now or timezone.now()

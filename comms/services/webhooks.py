@@ -67,12 +67,12 @@ def webhook_deliveries_create(*, event) -> int:
             continue
         delivery = WebhookDelivery(organization_id=event.organization_id, endpoint=endpoint,
                                    incident_id=event.incident_id, timeline_event_id=event.pk, event=name,
-                                   next_attempt_at=now)
+                                   next_attempt_at=now, nudged_at=now)
         delivery.payload = _payload(event, name, delivery.delivery_id)
         _row, created = WebhookDelivery.objects.get_or_create(
             endpoint=endpoint, timeline_event_id=event.pk,
             defaults={field: getattr(delivery, field) for field in (
-                "organization_id", "incident_id", "event", "next_attempt_at", "payload", "delivery_id")})
+                "organization_id", "incident_id", "event", "next_attempt_at", "nudged_at", "payload", "delivery_id")})
         if created:
             created_count += 1
             nudge.webhook_on_commit(_row.pk)
@@ -86,7 +86,7 @@ def _earlier_pending(delivery: WebhookDelivery) -> bool:
 
 def _claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
     with transaction.atomic():
-        delivery = (WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+        delivery = (WebhookDelivery.objects.select_for_update(of=("self",))
                     .select_related("endpoint").filter(pk=delivery_id).first())
         if delivery is None or delivery.state != D.PENDING or delivery.next_attempt_at > now:
             return None
