@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from incidents import services as incident_services
@@ -21,6 +20,7 @@ from incidents.enums import OPEN_STATUSES, IncidentStatus, TimelineKind
 from incidents.ingestion.enums import AlertStatus, EventAction
 from incidents.ingestion.events import NormalizedEvent
 from incidents.ingestion.models import Alert, AlertKey, Integration
+from incidents.ingestion.services import fastpath
 from incidents.models import Incident, Severity
 
 logger = logging.getLogger(__name__)
@@ -63,12 +63,16 @@ def _alert_payload(alert: Alert, integration: Integration, **extra) -> dict:
             "integration_id": integration.pk, "kind": integration.kind, **extra}
 
 
-def _new_alert(integration: Integration, event: NormalizedEvent, now: datetime, **fields) -> Alert:
-    return Alert.objects.create(
-        organization_id=integration.organization_id, integration=integration, service_id=integration.service_id,
-        dedup_key=event.dedup_key, severity=event.severity, summary=event.summary or event.dedup_key,
-        source=event.source, details=event.details, links=event.links, occurred_at=event.occurred_at,
-        received_at=now, **fields)
+def _new_alert(integration: Integration, event: NormalizedEvent, now: datetime, *, incident_id: int | None = None,
+               suppressed_by_id: int | None = None) -> Alert:
+    """The alert row; one joining an incident also grows its ``alert_count`` (same statement)."""
+    return fastpath.alert_insert(
+        count_on_incident=incident_id is not None,
+        organization_id=integration.organization_id, integration_id=integration.pk,
+        service_id=integration.service_id, incident_id=incident_id, dedup_key=event.dedup_key,
+        status=AlertStatus.FIRING, severity=event.severity, summary=(event.summary or event.dedup_key)[:1024],
+        source=event.source[:1024], details=event.details, links=event.links, occurred_at=event.occurred_at,
+        received_at=now, acknowledged_at=None, resolved_at=None, suppressed_by_id=suppressed_by_id)
 
 
 @transaction.atomic
@@ -97,11 +101,9 @@ def _is_resend(key: AlertKey, incident: Incident | None, window_id: int | None) 
 def _lock_key_and_open_incident(integration: Integration, dedup_key: str) -> tuple[AlertKey, Incident | None]:
     """The fast path of a repeated key: the slot and its open incident locked in one query (an inner
     join, so both rows are locked, slot first); otherwise the slot alone, created if missing."""
-    key = (AlertKey.objects.select_related("incident").select_for_update()
-           .filter(service_id=integration.service_id, dedup_key=dedup_key, incident__status__in=OPEN_STATUSES)
-           .first())
-    if key is not None:
-        return key, key.incident
+    found = fastpath.lock_slot_with_open_incident(service_id=integration.service_id, dedup_key=dedup_key)
+    if found is not None:
+        return found
     key = _lock_key(integration, dedup_key, create=True)
     return key, _lock_open_incident(key)
 
@@ -141,7 +143,7 @@ def _trigger(integration: Integration, event: NormalizedEvent, window_id: int | 
         result = "created"
     else:
         result = "joined"
-    alert = _new_alert(integration, event, now, incident=incident)
+    alert = _new_alert(integration, event, now, incident_id=incident.pk)
     _incident_alert_received(incident, now, _alert_payload(alert, integration, joined=result != "created"))
     if incident.status == S.MONITORING:
         status = S.FIXING if incident.acknowledged_at else S.TRIGGERED
@@ -153,11 +155,11 @@ def _trigger(integration: Integration, event: NormalizedEvent, window_id: int | 
 
 
 def _incident_alert_received(incident: Incident, at: datetime, payload: dict) -> None:
-    """The alert count grows and the timeline notes it (no page by itself). incidents.services has
-    no use case for the counter yet: this is ingestion's one write to an Incident row, on a row
-    already locked above; it moves to ``incidents.services`` once one exists."""
-    Incident.objects.filter(pk=incident.pk).update(alert_count=F("alert_count") + 1)
-    incident.alert_count += 1
+    """The timeline notes the alert (no page by itself). Its ``alert_count`` grew with the alert's
+    INSERT (``fastpath``): incidents.services has no use case for the counter yet, so that is
+    ingestion's one write to an Incident row, on a row locked above; it moves to
+    ``incidents.services`` once one exists."""
+    incident.alert_count = (incident.alert_count or 0) + 1
     incident_services.timeline_event_record(incident=incident, kind=TimelineKind.ALERT_RECEIVED, at=at,
                                             payload=payload)
 
