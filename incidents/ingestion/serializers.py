@@ -38,8 +38,9 @@ class IntegrationSerializer(serializers.ModelSerializer):
                   "basic_auth", "sns_topic_arn", "heartbeat", "created_at", "updated_at", "key_rotated_at"]
         read_only_fields = fields
 
-    def get_basic_auth(self, integration: Integration) -> bool:
-        return bool(integration.basic_auth_username)
+    def get_basic_auth(self, integration: Integration) -> dict | None:
+        """The username when basic auth is on (the password is never shown)."""
+        return {"username": integration.basic_auth_username} if integration.basic_auth_username else None
 
     def get_heartbeat(self, integration: Integration) -> dict | None:
         if integration.kind != IntegrationKind.HEARTBEAT or not hasattr(integration, "heartbeat"):
@@ -74,6 +75,11 @@ class IntegrationCreatedSerializer(IntegrationSerializer):
                                       self.context["routing_key"])
 
 
+class BasicAuthSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=200)
+
+
 class IntegrationWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     kind = IntegrationKindField()
@@ -87,6 +93,15 @@ class IntegrationWriteSerializer(serializers.Serializer):
     basic_auth_password = serializers.CharField(max_length=200, required=False, allow_blank=True, write_only=True)
     heartbeat_interval_minutes = serializers.IntegerField(min_value=1, max_value=7 * 24 * 60, required=False)
     heartbeat_timeout_minutes = serializers.IntegerField(min_value=0, max_value=7 * 24 * 60, required=False)
+    basic_auth = BasicAuthSerializer(required=False, allow_null=True, write_only=True,
+                                     help_text='Alertmanager basic auth as {"username", "password"}; null clears it.')
+
+    def validate(self, attrs):
+        if "basic_auth" in attrs:
+            credentials = attrs.pop("basic_auth") or {"username": "", "password": ""}
+            attrs["basic_auth_username"] = credentials["username"]
+            attrs["basic_auth_password"] = credentials["password"]
+        return attrs
 
 
 class AlertSerializer(serializers.ModelSerializer):

@@ -2,6 +2,7 @@
 
 import base64
 import copy
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -106,3 +107,18 @@ def test_bad_input_is_4xx_never_5xx(alertmanager, http, body):
     assert 400 <= response.status_code < 500
     assert not Alert.objects.exists()
     assert not Incident.objects.exists()
+
+
+def test_basic_auth_configured_through_the_api(org, service, member_of, http):
+    from tenancy.enums import Role
+
+    _admin, client = member_of(Role.ADMIN)
+    created = client.post(f"/api/v1/orgs/{org.slug}/integrations/", {
+        "name": "AM", "kind": "alertmanager", "service": service.pk,
+        "basic_auth": {"username": "am", "password": "s3cret"}}, format="json")
+    assert created.status_code == 201, created.content
+    assert created.json()["basic_auth"] == {"username": "am"}
+    assert "s3cret" not in created.content.decode()
+    url = urlsplit(created.json()["ingestion_url"]).path
+    assert http.post_json(url, FIRING["body"]).status_code == 401
+    assert post(http, url, FIRING).status_code == 202
