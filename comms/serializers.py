@@ -125,7 +125,7 @@ class EscalationRunSerializer(serializers.ModelSerializer):
     class Meta:
         model = EscalationRun
         fields = ["id", "incident", "state", "policy", "current_step", "loop", "next_step_due_at", "severity_name",
-                  "started_at", "ended_at", "ended_reason", "steps"]
+                  "started_at", "ended_at", "ended_reason", "steps", "policy_snapshot"]
 
     def get_policy(self, obj) -> dict:
         snap = obj.policy_snapshot or {}

@@ -130,3 +130,20 @@ def test_chat_user_id_contact_mentions_in_the_default_destination(paging_setup, 
                                           service=paging_setup["service"])
     bodies = [r.json()["text"] for r in paging_setup["receiver"].at("/incidents")]
     assert any("<@U123ALICE>" in text for text in bodies)
+
+
+def test_severity_routes_and_throttles_are_org_config(org, member_of):
+    _admin, client = member_of(Role.ADMIN)
+    route = client.post(url(org, "severity-routes-list"), {"severity_name": "P3", "person_channels": ["email"],
+                                                          "announce_emails": ["engineering@example.test"]})
+    assert route.status_code == 201, route.content
+    bad = client.post(url(org, "severity-routes-list"), {"severity_name": "P2", "person_channels": ["pigeon"]})
+    assert bad.status_code == 400
+    assert "person_channels" in bad.json()["errors"]
+    changed = client.patch(url(org, "severity-routes-detail", pk=route.json()["id"]), {"person_channels": ["sms"]})
+    assert changed.json()["person_channels"] == ["sms"]
+    assert changed.json()["announce_emails"] == ["engineering@example.test"]
+    throttle = client.post(url(org, "channel-throttles-list"), {"channel": "sms", "max_count": 2, "per_seconds": 60})
+    assert throttle.status_code == 201
+    assert client.post(url(org, "channel-throttles-list"), {"channel": "sms", "max_count": 1,
+                                                           "per_seconds": 60}).status_code == 400

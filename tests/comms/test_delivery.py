@@ -134,3 +134,22 @@ def test_anymail_tracking_webhook_url_with_basic_auth(client, settings, paging_s
     assert response.status_code == 200
     email.refresh_from_db()
     assert email.state == NotificationState.DELIVERED
+
+
+def test_one_sms_a_minute_per_number_by_default(paging_setup, receiver, monkeypatch,
+                                                django_capture_on_commit_callbacks):
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC1")
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "tok")
+    monkeypatch.setenv("TWILIO_FROM_NUMBER", "+15550000000")
+    monkeypatch.setenv("TWILIO_API_BASE", receiver.base)
+    org, alice = paging_setup["org"], paging_setup["alice"]
+    contacts.contact_method_create(organization=org, user=alice, kind="sms", value="+14155550100")
+    factories.chain(org, alice, ("sms", 0))
+    first = trigger(paging_setup, django_capture_on_commit_callbacks)
+    second = trigger(paging_setup, django_capture_on_commit_callbacks)
+    assert Notification.objects.get(incident=first, recipient=alice, channel="sms").provider_message_id == "SM123"
+    deferred = Notification.objects.get(incident=second, recipient=alice, channel="sms")
+    assert deferred.state == NotificationState.PENDING
+    event = second.timeline.get(kind=TimelineKind.PAGING_DEFERRED)
+    assert "throttle" in event.payload["text"]
+    assert len(receiver.at("/2010-04-01/Accounts/AC1/Messages.json")) == 1
