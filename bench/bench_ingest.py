@@ -265,6 +265,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--keys", type=int, default=100, help="distinct dedup keys (each opens one incident)")
     parser.add_argument("--generator", choices=["auto", "wrk", "httpx"], default="auto")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (the budget is for 2)")
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (gthread when > 1)")
     options = parser.parse_args()
     use_wrk = options.generator == "wrk" or (options.generator == "auto" and shutil.which("wrk"))
@@ -274,7 +275,7 @@ def main() -> None:
     env = {**django_env(database_url), "BENCH_KEYS": str(options.keys)}
     routing_key = prepare(env)
     port = free_port()
-    server = Gunicorn(env, port, threads=options.threads)
+    server = Gunicorn(env, port, workers=options.workers, threads=options.threads)
     try:
         server.wait_ready()
         base = f"http://127.0.0.1:{port}"
@@ -312,7 +313,8 @@ def report(options, generator, trivial, ingest, rss_trivial, rss_ingest, rows) -
 
     ratio = ingest["rate"] / trivial["rate"] if trivial["rate"] else 0.0
     lost = max(0, ingest["accepted"] - rows["alerts"])
-    workers = "2 sync workers" if options.threads == 1 else f"2 workers x {options.threads} threads"
+    workers = (f"{options.workers} sync workers" if options.threads == 1
+               else f"{options.workers} workers x {options.threads} threads")
     print(f"generator: {generator}, {options.connections} connections, {options.duration}s per endpoint, "
           f"gunicorn {workers}, {os.cpu_count()} CPUs, PostgreSQL {BENCH_DB}, {options.keys} open incidents; "
           f"load average before: {os.getloadavg()[0]:.2f}")
