@@ -123,6 +123,9 @@ class EscalationPolicy(OrganizationOwned):
     description = models.TextField(blank=True)
     repeat_count = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(9)],
                                                     help_text="How many times the steps run again (0-9).")
+    repeat_from_position = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1)],
+        help_text="The step a repeat starts from (1 = the first step), e.g. skip the primary on repeats.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

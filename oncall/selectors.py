@@ -290,6 +290,7 @@ def escalation_policy_snapshot(policy: EscalationPolicy) -> dict:
         "id": policy.pk,
         "name": policy.name,
         "repeat_count": policy.repeat_count,
+        "repeat_from_position": policy.repeat_from_position,
         "steps": [
             {
                 "position": step.position,

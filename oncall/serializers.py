@@ -315,6 +315,7 @@ class EscalationPolicyWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     repeat_count = serializers.IntegerField(min_value=0, max_value=9, default=0)
+    repeat_from_position = serializers.IntegerField(min_value=1, max_value=100, default=1)
     steps = EscalationStepSerializer(many=True, required=False)
 
     def to_internal_value(self, data):
@@ -332,7 +333,8 @@ class EscalationPolicySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = EscalationPolicy
-        fields = ["id", "name", "description", "repeat_count", "steps", "created_at", "updated_at"]
+        fields = ["id", "name", "description", "repeat_count", "repeat_from_position", "steps", "created_at",
+                  "updated_at"]
         read_only_fields = fields
 
     def get_steps(self, policy: EscalationPolicy) -> list[dict]:

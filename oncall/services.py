@@ -233,13 +233,22 @@ def _steps_replace(*, policy: EscalationPolicy, steps: list[dict]) -> None:
 
 @transaction.atomic
 def escalation_policy_create(*, organization: Organization, name: str, steps: list[dict], repeat_count: int = 0,
-                             description: str = "") -> EscalationPolicy:
+                             description: str = "", repeat_from_position: int = 1) -> EscalationPolicy:
     policy = EscalationPolicy(organization=organization, name=name, repeat_count=repeat_count,
-                              description=description)
+                              description=description, repeat_from_position=repeat_from_position)
     policy.full_clean()
     policy.save()
     _steps_replace(policy=policy, steps=steps)
+    _check_repeat_from(policy)
     return policy
+
+
+def _check_repeat_from(policy: EscalationPolicy) -> None:
+    """The repeat step must exist (raised inside the caller's transaction, so nothing is half-written)."""
+    step_count = EscalationStep.objects.filter(policy=policy).count()
+    if step_count and policy.repeat_from_position > step_count:
+        raise ApplicationError("The repeat step does not exist.",
+                               {"repeat_from_position": [f"This policy has {step_count} step(s)."]})
 
 
 @transaction.atomic
@@ -247,13 +256,14 @@ def escalation_policy_update(*, policy: EscalationPolicy, steps: list[dict] | No
                              **fields) -> EscalationPolicy:
     """Update fields; ``steps`` (when given) replaces the ordered steps. Running pages keep their snapshot."""
     policy = EscalationPolicy.objects.select_for_update().get(pk=policy.pk)
-    for name in ("name", "repeat_count", "description"):
+    for name in ("name", "repeat_count", "description", "repeat_from_position"):
         if name in fields:
             setattr(policy, name, fields[name])
     policy.full_clean()
     policy.save()
     if steps is not None:
         _steps_replace(policy=policy, steps=steps)
+    _check_repeat_from(policy)
     return policy
 
 

@@ -320,3 +320,26 @@ def test_override_update_and_delete(org, people, member_of, make_schedule):
 
 def test_overrides_of_an_unknown_schedule_are_a_404(org, admin_client):
     assert admin_client.get(f"{base(org)}/schedules/999999/overrides/").status_code == 404
+
+
+def test_repeat_from_a_chosen_step_is_configurable_and_snapshotted(org, people, admin_client):
+    from oncall import selectors
+    from oncall.models import EscalationPolicy
+
+    response = admin_client.post(f"{base(org)}/escalation-policies/", {
+        "name": "Repeat from secondary", "repeat_count": 2, "repeat_from_position": 2, "steps": [
+            {"delay_minutes": 5, "users": [people[0].pk]},
+            {"delay_minutes": 5, "users": [people[1].pk]},
+        ]}, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["repeat_from_position"] == 2
+    url = f"{base(org)}/escalation-policies/{response.json()['id']}/"
+    assert admin_client.patch(url, {"repeat_count": 3}, format="json").json()["repeat_from_position"] == 2
+    snapshot = selectors.escalation_policy_snapshot(EscalationPolicy.objects.get(pk=response.json()["id"]))
+    assert snapshot["repeat_from_position"] == 2
+    too_far = admin_client.patch(url, {"repeat_from_position": 3}, format="json")
+    assert too_far.status_code == 400
+    assert "repeat_from_position" in too_far.json()["errors"]
+    shrink = admin_client.patch(url, {"steps": [{"users": [people[0].pk]}]}, format="json")
+    assert shrink.status_code == 400
+    assert len(admin_client.get(url).json()["steps"]) == 2
