@@ -83,8 +83,8 @@ def _send(event_id: int) -> None:
 def dispatch(event_id: int) -> int:
     """Call every matching handler not yet done with the event. Returns how many succeeded now.
 
-    Each handler runs in its own transaction together with its delivery row, locked with
-    ``skip_locked`` so two dispatchers never run the same handler on the same event at once;
+    Each handler runs in its own transaction together with its delivery row, locked so two
+    dispatchers never run the same handler on the same event at once (the second waits);
     the handler's writes and its "done" mark commit together. A failing handler is logged and
     left for the sweeper."""
     event = TimelineEvent.objects.select_related("incident").filter(pk=event_id).first()
@@ -102,13 +102,16 @@ def _run(event: TimelineEvent, handler: Handler) -> bool:
         delivery, _created = TimelineEventDelivery.objects.get_or_create(
             event=event, handler=handler.name, defaults={"organization_id": event.organization_id}
         )
+        # Wait (do not skip) for a concurrent dispatcher of the same event and handler: once it
+        # commits we see its done mark and stop; a skip here could leave the row undone until the
+        # sweeper's next pass, delaying a page by a minute.
         delivery = (
-            TimelineEventDelivery.objects.select_for_update(skip_locked=True)
+            TimelineEventDelivery.objects.select_for_update()
             .filter(pk=delivery.pk, done_at__isnull=True)
             .first()
         )
         if delivery is None:
-            return False  # done already, or another worker is on it
+            return False  # another dispatcher finished it while we waited
         delivery.attempts += 1
         try:
             with transaction.atomic():
