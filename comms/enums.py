@@ -38,6 +38,7 @@ DONE_SENDING_STATES = (NotificationState.SENT, NotificationState.DELIVERED, Noti
 
 class Purpose(models.TextChoices):
     PAGE = "page", "Page"
+    REALERT = "realert", "Re-alert"
     ANNOUNCEMENT = "announcement", "Announcement"
     REMINDER = "reminder", "Reminder"
     HANDOFF = "handoff", "Handoff"

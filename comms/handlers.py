@@ -4,7 +4,7 @@ Handlers run after commit, at least once (the incidents outbox re-drives them): 
 they call is idempotent."""
 
 from comms.enums import RunState
-from comms.services import paging, webhooks
+from comms.services import paging, realert, webhooks
 from incidents.enums import IncidentStatus, TimelineKind
 
 TK = TimelineKind
@@ -26,6 +26,10 @@ def on_paging_event(event) -> None:
     elif kind in (TK.RESOLVED, TK.CLOSED) or (moved and payload.get("from") == IncidentStatus.TRIGGERED):
         # Resolved, or moved on without an acknowledgement (e.g. alerts cleared → monitoring).
         paging.paging_stop(incident=incident, state=RunState.CANCELLED, reason=f"incident {payload.get('to', kind)}")
+    elif moved and payload.get("system") and (payload.get("from"), payload.get("to")) == (
+            IncidentStatus.MONITORING, IncidentStatus.FIXING):
+        # A new alert re-opened an acknowledged incident: its owner hears it, nobody escalates.
+        realert.paging_realert(incident=incident, event_id=event.pk)
     elif kind == TK.SEVERITY_CHANGED:
         paging.paging_severity_raised(incident=incident)
 

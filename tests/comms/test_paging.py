@@ -182,3 +182,48 @@ def test_repeat_from_a_chosen_step(paging_setup, django_capture_on_commit_callba
     assert (run.current_step, run.loop) == (1, 1)
     assert len(paging_setup["receiver"].at("/alice")) == 1
     assert len(paging_setup["receiver"].at("/bob")) == 2
+
+
+def test_a_new_alert_on_an_acknowledged_incident_re_alerts_its_owner_once(
+        paging_setup, django_capture_on_commit_callbacks):
+    from comms.enums import Purpose
+    from incidents.enums import IncidentStatus as S
+    from incidents.events import dispatch
+
+    capture = django_capture_on_commit_callbacks
+    incident = trigger(paging_setup, capture=capture)
+    receiver = paging_setup["receiver"]
+    alice = paging_setup["alice"]
+    with capture(execute=True):
+        incident_services.incident_acknowledge(incident=incident, actor=alice)
+        incident_services.incident_transition(incident=incident, status=S.MONITORING, system=True,
+                                              note="alerts cleared")
+    pages_before = len(receiver.at("/alice"))
+    with capture(execute=True):
+        incident_services.incident_transition(incident=incident, status=S.FIXING, system=True,
+                                              note="New alert: 5xx > 5%")
+    realerts = Notification.objects.filter(incident=incident, purpose=Purpose.REALERT)
+    assert [(n.recipient_id, n.state) for n in realerts] == [(alice.pk, NotificationState.SENT)]
+    assert len(receiver.at("/alice")) == pages_before + 1
+    assert EscalationRun.objects.filter(incident=incident, state=RunState.ACTIVE).count() == 0
+
+    reopened = incident.timeline.filter(kind=TimelineKind.STATUS_CHANGED, payload__to=S.FIXING).get()
+    with capture(execute=True):
+        dispatch(reopened.pk)  # a re-driven event sends nothing twice
+    assert realerts.count() == 1
+    assert len(receiver.at("/alice")) == pages_before + 1
+
+
+def test_a_human_moving_monitoring_to_fixing_pages_nobody(paging_setup, django_capture_on_commit_callbacks):
+    from comms.enums import Purpose
+    from incidents.enums import IncidentStatus as S
+
+    capture = django_capture_on_commit_callbacks
+    incident = trigger(paging_setup, capture=capture)
+    alice = paging_setup["alice"]
+    with capture(execute=True):
+        incident_services.incident_acknowledge(incident=incident, actor=alice)
+        incident_services.incident_transition(incident=incident, status=S.INVESTIGATING, actor=alice)
+        incident_services.incident_transition(incident=incident, status=S.MONITORING, actor=alice)
+        incident_services.incident_transition(incident=incident, status=S.FIXING, actor=alice)
+    assert not Notification.objects.filter(incident=incident, purpose=Purpose.REALERT).exists()
