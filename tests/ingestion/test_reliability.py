@@ -72,3 +72,36 @@ def test_redis_down_lets_events_in(integration_of, http, monkeypatch):
 
     monkeypatch.setattr(ratelimit, "_script", lambda: down)
     assert http.post_json(integration_url("webhook", key), {"title": "x"}).status_code == 202
+
+
+def _trigger(key: str, summary: str = "Disk full") -> dict:
+    return {"routing_key": key, "event_action": "trigger", "dedup_key": "d",
+            "payload": {"summary": summary, "source": "db", "severity": "error"}}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_the_server_closed_while_idle_is_reopened_for_a_joining_alert(integration_of, http):
+    """The join statement stands in for Django's per-request health check (CONN_HEALTH_CHECKS):
+    a connection PostgreSQL dropped between requests is reopened and the alert still committed."""
+    import psycopg
+    from django.db import connection
+
+    _integration, key = integration_of()
+    assert http.post_json("/v2/enqueue", _trigger(key)).status_code == 202
+    incident = Incident.objects.get()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    settings = connection.settings_dict
+    with psycopg.connect(host=settings["HOST"] or None, port=settings["PORT"] or None, user=settings["USER"],
+                         password=settings["PASSWORD"] or None, dbname=settings["NAME"], autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    connection.health_check_done = False  # a new request: Django would check the connection now
+
+    response = http.post_json("/v2/enqueue", _trigger(key, "Disk still full"))
+
+    assert response.status_code == 202
+    incident.refresh_from_db()
+    assert incident.alert_count == 2
+    assert Alert.objects.filter(incident=incident).count() == 2
+    assert TimelineEvent.objects.filter(incident=incident, kind="alert_received").count() == 2

@@ -13,7 +13,7 @@ from functools import cache
 
 import psycopg
 from django.conf import settings
-from django.db import connections, router
+from django.db import InterfaceError, OperationalError, connections, router
 
 from incidents.enums import OPEN_STATUSES, IncidentStatus, TimelineKind
 from incidents.ingestion.models import Alert, AlertKey
@@ -165,9 +165,29 @@ def _execute_prepared(alias: str, sql: str, params: list) -> tuple | None:
     every call: for the join statement planning was half its cost (pgbench on the benchmark box:
     2,400 → 4,700 a second prepared). Django turns psycopg's prepared statements off per
     connection (``prepare_threshold`` None) for poolers; they are on only around this call,
-    so no other query changes. Errors are Django's (``DataError``, ``OperationalError``…)."""
+    so no other query changes. Errors are Django's (``DataError``, ``OperationalError``…).
+
+    ``CONN_HEALTH_CHECKS`` costs a ``SELECT 1`` round trip before a request's first query. Outside
+    a transaction the statement is its own check instead: if it fails and the connection turns out
+    unusable (the server closed it while idle), it is reopened and the statement run once more —
+    what the health check would have done, and the same outcome as the sender retrying our 503."""
     connection = connections[alias]
+    if connection.connection is not None and connection.health_check_enabled and not (
+            connection.health_check_done or connection.in_atomic_block):
+        try:
+            row = _run_prepared(connection, sql, params)
+        except (OperationalError, InterfaceError):
+            if connection.is_usable():
+                raise
+            connection.close()
+        else:
+            connection.health_check_done = True
+            return row
     connection.close_if_health_check_failed()
+    return _run_prepared(connection, sql, params)
+
+
+def _run_prepared(connection, sql: str, params: list) -> tuple | None:
     connection.ensure_connection()
     raw = connection.connection
     prepare = getattr(settings, "INGESTION_PREPARED_STATEMENTS", True)
