@@ -4,10 +4,20 @@ The bucket holds ``burst`` tokens and refills at ``per_minute`` a minute. The sa
 returns the integration's cache generation (``keys.generation_key``) so the request path
 learns, in that one round trip, whether its cached integration is stale. If Redis is down
 the limiter lets the event in: losing alerts is worse than letting a burst through.
+
+An integration allowed at least ``LEASE_MIN_PER_MINUTE`` takes tokens a few at a time (a lease,
+at most ``LEASE_MAX`` and what ``LEASE_SECONDS`` of its rate refills) and spends them in the
+process for up to ``LEASE_SECONDS``: the Redis round trip (~80 µs of Python, 140 µs of wall time)
+is then paid once every few events. The limit is still never exceeded (a lease is tokens taken
+from the shared bucket; unspent ones lapse); such an integration's cache generation is then at
+most ``LEASE_SECONDS`` old in another process (this process drops its leases on a bump). Below
+that rate (the default 120 a minute) every event makes the round trip.
 """
 
 import logging
 import math
+import threading
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -16,8 +26,12 @@ from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
-# KEYS[1] bucket, KEYS[2] generation; ARGV[1] tokens per ms, ARGV[2] burst.
-# Returns {allowed (0|1), milliseconds until one token, generation or false}.
+LEASE_MIN_PER_MINUTE = 6_000
+LEASE_SECONDS = 0.05
+LEASE_MAX = 32
+
+# KEYS[1] bucket, KEYS[2] generation; ARGV[1] tokens per ms, ARGV[2] burst, ARGV[3] tokens wanted.
+# Returns {tokens granted (0 when refused), milliseconds until one token, generation or false}.
 BUCKET_SCRIPT = """
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
@@ -31,8 +45,8 @@ tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
 local allowed = 0
 local wait = 0
 if tokens >= 1 then
-  tokens = tokens - 1
-  allowed = 1
+  allowed = math.min(tonumber(ARGV[3]), math.floor(tokens))
+  tokens = tokens - allowed
 else
   wait = math.ceil((1 - tokens) / rate)
 end
@@ -72,23 +86,62 @@ def generation_key(integration_id: int) -> str:
     return f"foghorn:ingest:gen:{integration_id}"
 
 
+@dataclass
+class _Lease:
+    remaining: int
+    expires: float
+    generation: str | None
+
+
+_leases: dict[int, _Lease] = {}
+_leases_lock = threading.Lock()
+
+
+def lease_size(per_minute: int, burst: int) -> int:
+    """Tokens taken per round trip: 1 below ``LEASE_MIN_PER_MINUTE``."""
+    if per_minute < LEASE_MIN_PER_MINUTE:
+        return 1
+    return max(1, min(LEASE_MAX, burst, int(per_minute / 60 * LEASE_SECONDS)))
+
+
 def take(integration_id: int, *, per_minute: int, burst: int) -> Decision:
+    wanted = lease_size(per_minute, burst)
+    if wanted > 1:
+        with _leases_lock:
+            lease = _leases.get(integration_id)
+            if lease is not None and lease.remaining > 0 and lease.expires > time.monotonic():
+                lease.remaining -= 1
+                return Decision(True, 0, lease.generation)
     script = _script()
     if script is None:
         return Decision(True, 0, None, known=False)
     rate = max(per_minute, 1) / 60000.0
     try:
-        allowed, wait_ms, generation = script(keys=[bucket_key(integration_id), generation_key(integration_id)],
-                                              args=[repr(rate), max(burst, 1)])
+        granted, wait_ms, generation = script(keys=[bucket_key(integration_id), generation_key(integration_id)],
+                                              args=[repr(rate), max(burst, 1), wanted])
     except redis.RedisError:
         logger.warning("rate limiter unavailable, letting the event in", extra={"integration_id": integration_id})
         return Decision(True, 0, None, known=False)
     generation = generation.decode() if isinstance(generation, bytes) else generation
-    return Decision(bool(allowed), max(1, math.ceil(int(wait_ms) / 1000)) if not allowed else 0, generation)
+    granted = int(granted)
+    if granted > 1:
+        with _leases_lock:
+            _leases[integration_id] = _Lease(granted - 1, time.monotonic() + LEASE_SECONDS, generation)
+    return Decision(granted > 0, max(1, math.ceil(int(wait_ms) / 1000)) if not granted else 0, generation)
+
+
+def leases_clear(integration_id: int | None = None) -> None:
+    """Forget this process's unspent tokens (of one integration, or all)."""
+    with _leases_lock:
+        if integration_id is None:
+            _leases.clear()
+        else:
+            _leases.pop(integration_id, None)
 
 
 def bump_generation(integration_id: int) -> None:
     """Tell every process that its cached copy of this integration is stale."""
+    leases_clear(integration_id)
     connection = client()
     if connection is None:
         return
@@ -99,6 +152,7 @@ def bump_generation(integration_id: int) -> None:
 
 
 def reset(integration_id: int) -> None:
+    leases_clear(integration_id)
     connection = client()
     if connection is not None:
         try:

@@ -4,7 +4,8 @@ The ingestion endpoints look an integration up by the hash of its routing key on
 A process-local cache keeps it (with its service's upcoming maintenance windows) for
 ``CACHE_SECONDS``; the rate limiter's Redis round trip also returns the integration's
 generation, which every change bumps, so another process's edit (disable, rotate, a new
-maintenance window) is seen on the next event, not after the TTL.
+maintenance window) is seen on the next event, not after the TTL (for an integration allowed
+≥ ``ratelimit.LEASE_MIN_PER_MINUTE``, whose tokens are leased: within ``ratelimit.LEASE_SECONDS``).
 """
 
 import threading

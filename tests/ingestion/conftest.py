@@ -22,6 +22,7 @@ def _fresh_ingestion_state():
     """Each test starts with an empty integration cache, certificate cache and rate-limit buckets."""
     selectors.integration_cache_clear()
     sns.clear_certificate_cache()
+    ratelimit.leases_clear()
     connection = ratelimit.client()
     if connection is not None:
         for key in connection.scan_iter("foghorn:ingest:*"):

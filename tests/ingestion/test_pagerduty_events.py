@@ -238,3 +238,35 @@ def test_a_stale_severity_mapping_never_refuses_an_alert(integration_of, http):
     Integration.objects.filter(pk=integration.pk).update(severity_mapping={"critical": "P7"})
     assert send(http, trigger(key)).status_code == 202
     assert Incident.objects.get().severity.name == "P1"
+
+
+@pytest.mark.parametrize(("per_minute", "round_trips"), [(120, 20), (6_000_000, 1)])
+def test_a_high_rate_integration_makes_one_redis_round_trip_every_few_events(integration_of, http, monkeypatch,
+                                                                           per_minute, round_trips):
+    from incidents.ingestion import ratelimit
+
+    script = ratelimit._script()
+    calls = []
+
+    def counting(**kwargs):
+        calls.append(kwargs["args"])
+        return script(**kwargs)
+
+    monkeypatch.setattr(ratelimit, "_script", lambda: counting)
+    monkeypatch.setattr(ratelimit, "LEASE_SECONDS", 60.0)  # however slow the test machine
+    _integration, key = integration_of(rate_limit_per_minute=per_minute, rate_limit_burst=per_minute)
+    assert [send(http, trigger(key, dedup_key=f"k{i}")).status_code for i in range(20)] == [202] * 20
+    assert len(calls) == round_trips
+    assert Alert.objects.count() == 20
+
+
+def test_disabling_a_high_rate_integration_is_seen_on_the_next_event(integration_of, http):
+    from incidents.ingestion import services
+
+    integration, key = integration_of(rate_limit_per_minute=6_000_000, rate_limit_burst=6_000_000)
+    assert send(http, trigger(key, dedup_key="a")).status_code == 202  # this process now holds a lease
+    services.integration_update(integration=integration, enabled=False)
+    response = send(http, trigger(key, dedup_key="b"))
+    assert response.status_code == 400
+    assert "disabled" in json.dumps(response.json())
+    assert Alert.objects.count() == 1
