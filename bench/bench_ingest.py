@@ -2,7 +2,14 @@
 and a trivial Django view on the same server in the same run, loaded on loopback by ``wrk``
 (Debian's package; an asyncio httpx generator is used when wrk is absent).
 
-    .venv/bin/python bench/bench_ingest.py [--duration 20] [--connections 8] [--keys 100]
+    .venv/bin/python bench/bench_ingest.py [--duration 20] [--connections 8] [--keys 100] [--threads 1]
+        [--new-every N]
+
+Gunicorn runs 2 sync workers; ``--threads 4`` runs the Procfile's gthread workers instead. Read the
+ratio with the trivial view's own rate beside it: on the 2-core benchmark box gthread was unstable
+(three runs: trivial 4,900 / 1,700 / 1,600 a second against sync's 5,700; ingestion 1,210 / 870 /
+880 against sync's 1,140), so under gthread the ratio can pass for a reason that is no credit to
+ingestion. ``--new-every N`` makes every Nth event a new dedup key (a new incident, which pages).
 
 It makes its own scratch database (``foghorn_bench`` on the server of DATABASE_URL, default the
 local PostgreSQL), migrates it, creates an org, a service and an integration with no practical
@@ -186,12 +193,16 @@ WRK_SCRIPT = """
 local counter = 0
 local key = os.getenv("BENCH_ROUTING_KEY")
 local keys = tonumber(os.getenv("BENCH_KEYS"))
+local new_every = tonumber(os.getenv("BENCH_NEW_EVERY") or "0")
+local run = tostring(os.time())
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 request = function()
   counter = counter + 1
-  local body = string.format('{"routing_key":"%s","event_action":"trigger","dedup_key":"bench-%d",' ..
-    '"payload":{"summary":"Bench alert %d","source":"bench","severity":"error"}}', key, counter % keys, counter % keys)
+  local dedup = string.format("bench-%d", counter % keys)
+  if new_every > 0 and counter % new_every == 0 then dedup = string.format("new-%s-%d", run, counter) end
+  local body = string.format('{"routing_key":"%s","event_action":"trigger","dedup_key":"%s",' ..
+    '"payload":{"summary":"Bench alert %s","source":"bench","severity":"error"}}', key, dedup, dedup)
   return wrk.format(nil, nil, nil, body)
 end
 done = function(summary, latency, requests)
@@ -266,13 +277,16 @@ def main() -> None:
     parser.add_argument("--keys", type=int, default=100, help="distinct dedup keys (each opens one incident)")
     parser.add_argument("--generator", choices=["auto", "wrk", "httpx"], default="auto")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (the budget is for 2)")
-    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (gthread when > 1)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="gunicorn threads per worker (gthread when > 1, the Procfile's 4; 1: sync workers)")
+    parser.add_argument("--new-every", type=int, default=0,
+                        help="every Nth event has a new dedup key (opens an incident); 0: all join open incidents")
     options = parser.parse_args()
     use_wrk = options.generator == "wrk" or (options.generator == "auto" and shutil.which("wrk"))
 
     database_url = scratch_database_url()
     recreate_database(database_url)
-    env = {**django_env(database_url), "BENCH_KEYS": str(options.keys)}
+    env = {**django_env(database_url), "BENCH_KEYS": str(options.keys), "BENCH_NEW_EVERY": str(options.new_every)}
     routing_key = prepare(env)
     port = free_port()
     server = Gunicorn(env, port, workers=options.workers, threads=options.threads)
@@ -280,7 +294,8 @@ def main() -> None:
         server.wait_ready()
         base = f"http://127.0.0.1:{port}"
         if use_wrk:
-            wrk_env = {**os.environ, "BENCH_ROUTING_KEY": routing_key, "BENCH_KEYS": str(options.keys)}
+            wrk_env = {**os.environ, "BENCH_ROUTING_KEY": routing_key, "BENCH_KEYS": str(options.keys),
+                       "BENCH_NEW_EVERY": str(options.new_every)}
             trivial = run_wrk(base + TRIVIAL_PATH, script=None, duration=options.duration,
                               connections=options.connections, env=wrk_env)
             rss_trivial = dict(server.peak_rss)
@@ -288,9 +303,10 @@ def main() -> None:
                              connections=options.connections, env=wrk_env)
         else:
             def event(number):
-                return json.dumps({"routing_key": routing_key, "event_action": "trigger",
-                                   "dedup_key": f"bench-{number % options.keys}",
-                                   "payload": {"summary": f"Bench alert {number % options.keys}", "source": "bench",
+                new = options.new_every and number % options.new_every == 0
+                dedup = f"new-{number}" if new else f"bench-{number % options.keys}"
+                return json.dumps({"routing_key": routing_key, "event_action": "trigger", "dedup_key": dedup,
+                                   "payload": {"summary": f"Bench alert {dedup}", "source": "bench",
                                                "severity": "error"}})
 
             trivial = run_httpx(base + TRIVIAL_PATH, body_for=lambda number: None, duration=options.duration,
@@ -316,7 +332,8 @@ def report(options, generator, trivial, ingest, rss_trivial, rss_ingest, rows) -
     workers = (f"{options.workers} sync workers" if options.threads == 1
                else f"{options.workers} workers x {options.threads} threads")
     print(f"generator: {generator}, {options.connections} connections, {options.duration}s per endpoint, "
-          f"gunicorn {workers}, {os.cpu_count()} CPUs, PostgreSQL {BENCH_DB}, {options.keys} open incidents; "
+          f"gunicorn {workers}, {os.cpu_count()} CPUs, PostgreSQL {BENCH_DB}, {options.keys} open incidents"
+          f"{f', a new dedup key every {options.new_every} events' if options.new_every else ''}; "
           f"load average before: {os.getloadavg()[0]:.2f}")
     print(f"{'endpoint':<22}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'requests':>10}{'non-2xx':>9}  peak RSS/worker")
     for name, figures, memory in (("trivial Django view", trivial, rss_trivial),
