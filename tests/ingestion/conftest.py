@@ -8,9 +8,8 @@ from incidents.ingestion import ratelimit, selectors, sns
 from tests.incidents.factories import ServiceFactory
 from tests.ingestion.factories import make_integration
 
-FIXTURES = Path("/work/shared/fixtures")
-if not FIXTURES.exists():
-    FIXTURES = Path(__file__).resolve().parents[2] / "docs" / "fixtures"
+# Verbatim copies of shared/fixtures (real captured requests), kept with the tests so a clone runs anywhere.
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def load_fixture(name: str) -> dict:

@@ -6,7 +6,11 @@ come from the models' ``_meta`` (so a rename is followed), values are always par
 
 The commonest event of all, a trigger joining an open incident (an alert storm), is one
 statement (``trigger_join``): lock, alert insert, count and timeline event in one round trip,
-which in autocommit is its own transaction (no BEGIN/COMMIT round trips)."""
+which in autocommit is its own transaction (no BEGIN/COMMIT round trips).
+
+The SQL is PostgreSQL's (data-modifying CTEs, ``FOR UPDATE``, ``jsonb``). On another database
+(the run command's zero-setup SQLite) the same functions fall back to the ORM, and
+``trigger_join`` declines so the caller takes its transactional path: same results, slower."""
 
 import json
 from functools import cache
@@ -14,6 +18,7 @@ from functools import cache
 import psycopg
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections, router
+from django.db.models import F
 
 from incidents.enums import OPEN_STATUSES, IncidentStatus, TimelineKind
 from incidents.ingestion.models import Alert, AlertKey
@@ -78,9 +83,17 @@ def _insert_sql(alias: str, count_on_incident: bool) -> str:
             f"SET {count} = {count} + 1 WHERE {_q(connection, Incident, 'id')} = %s) {insert}")
 
 
+def _is_postgresql(alias: str) -> bool:
+    return connections[alias].vendor == "postgresql"
+
+
 def lock_slot_with_open_incident(*, service_id: int, dedup_key: str) -> tuple[AlertKey, Incident] | None:
     """The (service, key) slot and its open incident, both locked FOR UPDATE (one inner join)."""
     alias = router.db_for_write(AlertKey)
+    if not _is_postgresql(alias):
+        key = (AlertKey.objects.select_for_update().select_related("incident")
+               .filter(service_id=service_id, dedup_key=dedup_key, incident__status__in=OPEN_STATUSES).first())
+        return (key, key.incident) if key is not None else None
     with connections[alias].cursor() as cursor:
         cursor.execute(_lock_sql(alias), [service_id, dedup_key, *OPEN_STATUSES])
         row = cursor.fetchone()
@@ -95,6 +108,11 @@ def alert_insert(*, count_on_incident: bool = False, **values) -> Alert:
     """Insert an alert; return it as a saved instance (all its fields set). ``count_on_incident``:
     also add one to its incident's ``alert_count`` (the caller holds that row's lock)."""
     alias = router.db_for_write(Alert)
+    if not _is_postgresql(alias):
+        alert = Alert.objects.create(**{name: values[name] for name in ALERT_FIELDS})
+        if count_on_incident:
+            Incident.objects.filter(pk=values["incident_id"]).update(alert_count=F("alert_count") + 1)
+        return alert
     params = [json.dumps(values[name]) if name in JSON_FIELDS else values[name] for name in ALERT_FIELDS]
     if count_on_incident:
         params.insert(0, values["incident_id"])
@@ -144,6 +162,8 @@ def trigger_join(*, payload: dict, **values) -> tuple[int, int, TimelineEvent] |
     plus the alert's id — and return (alert id, incident id, the event); otherwise None, nothing
     written. Outside a transaction the statement commits on its own."""
     alias = router.db_for_write(Alert)
+    if not _is_postgresql(alias):
+        return None
     params = [values["service_id"], values["dedup_key"], *JOIN_STATUSES]
     params += [json.dumps(values[name]) if name in JSON_FIELDS else values[name]
                for name in ALERT_FIELDS if name != "incident_id"]
