@@ -17,6 +17,9 @@ logger = logging.getLogger(__name__)
 # Apps below us in the layering (oncall, incidents…) register what a new org needs
 # (default severities, checklists…) here instead of tenancy importing them.
 ORGANIZATION_CREATED_HOOKS: list = []
+# ... and what a person leaving an organization means to them (hook(organization, user)),
+# e.g. oncall takes them out of rotations and escalation steps.
+MEMBERSHIP_REMOVED_HOOKS: list = []
 
 
 @transaction.atomic
@@ -86,6 +89,8 @@ def membership_delete(*, membership: Membership, actor_role: str) -> None:
     ApiToken.objects.filter(organization=membership.organization, user=membership.user).update(
         revoked_at=timezone.now()
     )
+    for hook in MEMBERSHIP_REMOVED_HOOKS:
+        hook(membership.organization, membership.user)
     membership.delete()
 
 
