@@ -1,11 +1,14 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from tenancy import services
 from tenancy.admin_base import (
     OrganizationScopedModelAdmin,
     OrganizationScopedTabularInline,
     administered_organizations,
 )
+from tenancy.enums import Role
+from tenancy.errors import ApplicationError
 from tenancy.models import ApiToken, Membership, Organization, User
 
 
@@ -36,6 +39,23 @@ class MembershipAdmin(OrganizationScopedModelAdmin):
     list_filter = ["role", "organization"]
     search_fields = ["user__email", "user__name", "organization__name"]
     autocomplete_fields = ["user"]
+
+    def _actor_role(self, request, membership: Membership) -> str:
+        if request.user.is_superuser:
+            return Role.OWNER
+        own = Membership.objects.filter(organization=membership.organization, user=request.user).first()
+        return own.role if own else Role.VIEWER
+
+    def delete_model(self, request, obj):
+        """Through the service, so tokens are revoked and every app's leave hook runs (on-call…)."""
+        try:
+            services.membership_delete(membership=obj, actor_role=self._actor_role(request, obj))
+        except ApplicationError as exc:
+            self.message_user(request, f"{obj}: {exc.message}", level=messages.ERROR)
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset:
+            self.delete_model(request, membership)
 
 
 @admin.register(ApiToken)

@@ -54,3 +54,17 @@ def test_superuser_sees_everything(client, two_orgs, django_user_model):
     content = client.get("/admin/tenancy/membership/").content.decode()
     assert "eng@alpha.test" in content
     assert "eng@bravo.test" in content
+
+
+def test_removing_a_member_in_the_admin_goes_through_the_service(client, two_orgs):
+    from tenancy.models import ApiToken
+    from tenancy.services import api_token_create
+
+    org_a, _org_b, admin_a = two_orgs
+    leaver = Membership.objects.get(user__email="eng@alpha.test")
+    token, _secret = api_token_create(organization=org_a, user=leaver.user, name="laptop")
+    client.force_login(admin_a.user)
+    response = client.post(f"/admin/tenancy/membership/{leaver.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Membership.objects.filter(pk=leaver.pk).exists()
+    assert ApiToken.objects.get(pk=token.pk).revoked_at is not None
