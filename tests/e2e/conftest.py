@@ -19,6 +19,8 @@ from django.conf import settings
 from django.db import connection
 
 from config.celery import app as celery_app
+from tests.comms.e2e_setup import SECONDS_PER_MINUTE
+from tests.comms.receiver import HttpReceiver
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -133,3 +135,19 @@ def start_beat(celery_env, tmp_path):
     yield start
     for process in started:
         process.stop()
+
+
+@pytest.fixture
+def receiver():
+    """A local HTTP server recording what chat and webhook channels post to it."""
+    server = HttpReceiver().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def paging_env(celery_env):
+    """The worker's environment with escalation minutes shortened to seconds for the paging tests."""
+    celery_env.update(COMMS_SECONDS_PER_DELAY_MINUTE=str(SECONDS_PER_MINUTE), COMMS_TICK_SECONDS="1",
+                      COMMS_SEND_LEASE_SECONDS="5", COMMS_RENUDGE_SECONDS="3")
+    return celery_env

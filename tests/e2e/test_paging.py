@@ -10,23 +10,8 @@ from comms.enums import NotificationState, RunState
 from comms.models import Notification
 from incidents.enums import IncidentStatus, TimelineKind
 from tests.comms.e2e_setup import SECONDS_PER_MINUTE, ack_url_in, build_world, wait
-from tests.comms.receiver import HttpReceiver
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def receiver():
-    server = HttpReceiver().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def paging_env(celery_env):
-    celery_env.update(COMMS_SECONDS_PER_DELAY_MINUTE=str(SECONDS_PER_MINUTE), COMMS_TICK_SECONDS="1",
-                      COMMS_SEND_LEASE_SECONDS="5", COMMS_RENUDGE_SECONDS="3")
-    return celery_env
 
 
 def test_trigger_pages_escalates_and_the_signed_link_stops_everything(
