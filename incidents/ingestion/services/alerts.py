@@ -48,10 +48,8 @@ def _lock_key(integration: Integration, dedup_key: str, *, create: bool) -> Aler
                                                                     dedup_key=dedup_key)
     key = keys.first()
     if key is None and create:
-        AlertKey.objects.bulk_create([AlertKey(organization_id=integration.organization_id,
-                                               service_id=integration.service_id, dedup_key=dedup_key)],
-                                     ignore_conflicts=True)
-        key = keys.first()
+        key = fastpath.alert_key_insert(organization_id=integration.organization_id,
+                                        service_id=integration.service_id, dedup_key=dedup_key) or keys.first()
     return key
 
 
@@ -147,15 +145,17 @@ def _lock_key_and_open_incident(integration: Integration, dedup_key: str) -> tup
     return key, _lock_open_incident(key)
 
 
-def _severity_name(integration: Integration, alert_severity: str) -> str:
+def _severity_for(integration: Integration, alert_severity: str) -> Severity | str:
     """The mapped severity; if the org no longer has it, its most severe one but P0 (an alert is
-    never refused for a stale mapping: Alertmanager would drop it)."""
+    never refused for a stale mapping: Alertmanager would drop it). The row itself, so that
+    ``incident_create`` does not look it up again; the name when the org has none at all."""
     name = integration.severity_name_for(alert_severity)
     severities = Severity.objects.filter(organization_id=integration.organization_id)
-    if severities.filter(name=name).exists():
-        return name
+    found = severities.filter(name=name).first()
+    if found is not None:
+        return found
     fallback = severities.exclude(name="P0").order_by("rank").first() or severities.order_by("rank").first()
-    return fallback.name if fallback is not None else name
+    return fallback if fallback is not None else name
 
 
 def _trigger(integration: Integration, event: NormalizedEvent, window_id: int | None) -> Outcome:
@@ -173,7 +173,7 @@ def _trigger(integration: Integration, event: NormalizedEvent, window_id: int | 
     if incident is None:
         incident = incident_services.incident_create(
             organization=integration.organization, title=event.title,
-            severity=_severity_name(integration, event.severity), service=integration.service,
+            severity=_severity_for(integration, event.severity), service=integration.service,
             description=event.summary if len(event.summary) > 300 else "", source=integration.kind,
             detected_at=now,
         )

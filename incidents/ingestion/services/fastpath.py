@@ -104,6 +104,35 @@ def lock_slot_with_open_incident(*, service_id: int, dedup_key: str) -> tuple[Al
     return key, incident
 
 
+@cache
+def _key_insert_sql(alias: str) -> str:
+    connection = connections[alias]
+    fields = KEY_FIELDS[1:]
+    columns = ", ".join(_q(connection, AlertKey, name) for name in fields)
+    return (f"INSERT INTO {connection.ops.quote_name(AlertKey._meta.db_table)} ({columns}) "  # noqa: S608
+            f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT DO NOTHING "
+            f"RETURNING {_q(connection, AlertKey, 'id')}")
+
+
+def alert_key_insert(*, organization_id: int, service_id: int, dedup_key: str) -> AlertKey | None:
+    """Create the (service, dedup key) slot unless it exists (its unique constraint, ``ON CONFLICT
+    DO NOTHING``) and return it, or None when it existed (or, off PostgreSQL, always: the caller
+    reads it back). A row this transaction inserted is as good as locked: no other transaction
+    sees it before commit, and one inserting the same key waits on the unique index until then."""
+    alias = router.db_for_write(AlertKey)
+    values = {"organization_id": organization_id, "service_id": service_id, "dedup_key": dedup_key,
+              "incident_id": None}
+    if not _is_postgresql(alias):
+        AlertKey.objects.bulk_create([AlertKey(**values)], ignore_conflicts=True)
+        return None
+    with connections[alias].cursor() as cursor:
+        cursor.execute(_key_insert_sql(alias), [values[name] for name in KEY_FIELDS[1:]])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return AlertKey.from_db(alias, KEY_FIELDS, (row[0], *(values[name] for name in KEY_FIELDS[1:])))
+
+
 def alert_insert(*, count_on_incident: bool = False, **values) -> Alert:
     """Insert an alert; return it as a saved instance (all its fields set). ``count_on_incident``:
     also add one to its incident's ``alert_count`` (the caller holds that row's lock)."""
