@@ -82,9 +82,10 @@ def _alert_values(integration: Integration, event: NormalizedEvent, now: datetim
 
 
 def _new_alert(integration: Integration, event: NormalizedEvent, now: datetime, *, incident_id: int | None = None,
-               suppressed_by_id: int | None = None) -> Alert:
-    """The alert row; one joining an incident also grows its ``alert_count`` (same statement)."""
-    return fastpath.alert_insert(count_on_incident=incident_id is not None, **_alert_values(
+               suppressed_by_id: int | None = None, slot: AlertKey | None = None) -> Alert:
+    """The alert row; one joining an incident also grows its ``alert_count``, and ``slot`` (the
+    key of a new incident) is pointed at it (same statement)."""
+    return fastpath.alert_insert(count_on_incident=incident_id is not None, slot=slot, **_alert_values(
         integration, event, now, incident_id=incident_id, suppressed_by_id=suppressed_by_id))
 
 
@@ -177,12 +178,11 @@ def _trigger(integration: Integration, event: NormalizedEvent, window_id: int | 
             description=event.summary if len(event.summary) > 300 else "", source=integration.kind,
             detected_at=now,
         )
-        key.incident = incident
-        key.save(update_fields=["incident"])
         result = "created"
     else:
         result = "joined"
-    alert = _new_alert(integration, event, now, incident_id=incident.pk)
+    alert = _new_alert(integration, event, now, incident_id=incident.pk,
+                       slot=key if result == "created" else None)
     _incident_alert_received(incident, now, _alert_payload(alert, integration, joined=result != "created"))
     if incident.status == S.MONITORING:
         status = S.FIXING if incident.acknowledged_at else S.TRIGGERED

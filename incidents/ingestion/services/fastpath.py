@@ -68,19 +68,25 @@ def _lock_sql(alias: str) -> str:
 
 
 @cache
-def _insert_sql(alias: str, count_on_incident: bool) -> str:
+def _insert_sql(alias: str, count_on_incident: bool, point_slot: bool = False) -> str:
     """INSERT the alert; with ``count_on_incident`` the same statement grows the incident's
-    alert_count (a data-modifying CTE: one round trip instead of two)."""
+    alert_count, with ``point_slot`` it points a slot at the incident (data-modifying CTEs: one
+    round trip instead of two or three)."""
     connection = connections[alias]
+    quote = connection.ops.quote_name
     columns = ", ".join(_q(connection, Alert, name) for name in ALERT_FIELDS)
     values = ", ".join("%s::jsonb" if name in JSON_FIELDS else "%s" for name in ALERT_FIELDS)
-    insert = (f"INSERT INTO {connection.ops.quote_name(Alert._meta.db_table)} ({columns}) "  # noqa: S608
+    insert = (f"INSERT INTO {quote(Alert._meta.db_table)} ({columns}) "  # noqa: S608
               f"VALUES ({values}) RETURNING {_q(connection, Alert, 'id')}")
-    if not count_on_incident:
-        return insert
-    count = _q(connection, Incident, "alert_count")
-    return (f"WITH counted AS (UPDATE {connection.ops.quote_name(Incident._meta.db_table)} "  # noqa: S608
-            f"SET {count} = {count} + 1 WHERE {_q(connection, Incident, 'id')} = %s) {insert}")
+    ctes = []
+    if count_on_incident:
+        count = _q(connection, Incident, "alert_count")
+        ctes.append(f"counted AS (UPDATE {quote(Incident._meta.db_table)} "  # noqa: S608
+                    f"SET {count} = {count} + 1 WHERE {_q(connection, Incident, 'id')} = %s)")
+    if point_slot:
+        ctes.append(f"pointed AS (UPDATE {quote(AlertKey._meta.db_table)} "  # noqa: S608
+                    f"SET {_q(connection, AlertKey, 'incident_id')} = %s WHERE {_q(connection, AlertKey, 'id')} = %s)")
+    return f"WITH {', '.join(ctes)} {insert}" if ctes else insert
 
 
 def _is_postgresql(alias: str) -> bool:
@@ -133,20 +139,27 @@ def alert_key_insert(*, organization_id: int, service_id: int, dedup_key: str) -
     return AlertKey.from_db(alias, KEY_FIELDS, (row[0], *(values[name] for name in KEY_FIELDS[1:])))
 
 
-def alert_insert(*, count_on_incident: bool = False, **values) -> Alert:
+def alert_insert(*, count_on_incident: bool = False, slot: AlertKey | None = None, **values) -> Alert:
     """Insert an alert; return it as a saved instance (all its fields set). ``count_on_incident``:
-    also add one to its incident's ``alert_count`` (the caller holds that row's lock)."""
+    also add one to its incident's ``alert_count`` (the caller holds that row's lock). ``slot``:
+    also point that (locked) slot at the alert's incident, as ``slot.save()`` would."""
     alias = router.db_for_write(Alert)
+    if slot is not None:
+        slot.incident_id = values["incident_id"]
     if not _is_postgresql(alias):
         alert = Alert.objects.create(**{name: values[name] for name in ALERT_FIELDS})
         if count_on_incident:
             Incident.objects.filter(pk=values["incident_id"]).update(alert_count=F("alert_count") + 1)
+        if slot is not None:
+            slot.save(update_fields=["incident"])
         return alert
     params = [json.dumps(values[name]) if name in JSON_FIELDS else values[name] for name in ALERT_FIELDS]
+    if slot is not None:
+        params[:0] = [values["incident_id"], slot.pk]
     if count_on_incident:
         params.insert(0, values["incident_id"])
     with connections[alias].cursor() as cursor:
-        cursor.execute(_insert_sql(alias, count_on_incident), params)
+        cursor.execute(_insert_sql(alias, count_on_incident, slot is not None), params)
         (pk,) = cursor.fetchone()
     return Alert.from_db(alias, ("id", *ALERT_FIELDS), (pk, *(values[name] for name in ALERT_FIELDS)))
 
