@@ -44,12 +44,13 @@ class Outcome:
 
 
 def _lock_key(integration: Integration, dedup_key: str, *, create: bool) -> AlertKey | None:
-    keys = AlertKey.objects.select_for_update(of=("self",)).filter(service_id=integration.service_id,
-                                                                    dedup_key=dedup_key)
-    key = keys.first()
+    """The (service, key) slot locked; with ``create``, inserted first if missing (the slot this
+    transaction inserts is its own until commit; one a concurrent event inserted first is read back)."""
+    key = fastpath.slot_lock(service_id=integration.service_id, dedup_key=dedup_key)
     if key is None and create:
         key = fastpath.alert_key_insert(organization_id=integration.organization_id,
-                                        service_id=integration.service_id, dedup_key=dedup_key) or keys.first()
+                                        service_id=integration.service_id, dedup_key=dedup_key)
+        key = key or fastpath.slot_lock(service_id=integration.service_id, dedup_key=dedup_key)
     return key
 
 

@@ -111,6 +111,27 @@ def lock_slot_with_open_incident(*, service_id: int, dedup_key: str) -> tuple[Al
 
 
 @cache
+def _slot_sql(alias: str) -> str:
+    connection = connections[alias]
+    columns = ", ".join(_q(connection, AlertKey, name) for name in KEY_FIELDS)
+    return (f"SELECT {columns} FROM {connection.ops.quote_name(AlertKey._meta.db_table)} "  # noqa: S608
+            f"WHERE {_q(connection, AlertKey, 'service_id')} = %s AND {_q(connection, AlertKey, 'dedup_key')} = %s "
+            f"FOR UPDATE")
+
+
+def slot_lock(*, service_id: int, dedup_key: str) -> AlertKey | None:
+    """The (service, key) slot, locked FOR UPDATE; None if there is none."""
+    alias = router.db_for_write(AlertKey)
+    if not _is_postgresql(alias):
+        return AlertKey.objects.select_for_update(of=("self",)).filter(service_id=service_id,
+                                                                        dedup_key=dedup_key).first()
+    with connections[alias].cursor() as cursor:
+        cursor.execute(_slot_sql(alias), [service_id, dedup_key])
+        row = cursor.fetchone()
+    return AlertKey.from_db(alias, KEY_FIELDS, row) if row is not None else None
+
+
+@cache
 def _key_insert_sql(alias: str) -> str:
     connection = connections[alias]
     fields = KEY_FIELDS[1:]
