@@ -18,19 +18,8 @@ from comms.models import (
 )
 from comms.services import contacts, paging
 from incidents import services as incident_services
-from tenancy.admin_base import OrganizationScopedModelAdmin, OrganizationScopedTabularInline
+from tenancy.admin_base import OrganizationScopedModelAdmin, OrganizationScopedTabularInline, ReadOnlyAdminMixin
 from tenancy.errors import ApplicationError
-
-
-class _ReadOnly:
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class SecretUrlForm(forms.ModelForm):
@@ -116,7 +105,7 @@ class ChannelThrottleAdmin(OrganizationScopedModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(_ReadOnly, OrganizationScopedModelAdmin):
+class NotificationAdmin(ReadOnlyAdminMixin, OrganizationScopedModelAdmin):
     list_display = ["id", "incident", "purpose", "channel", "recipient", "address", "state", "step_number", "loop",
                     "attempts", "due_at", "sent_at", "organization"]
     list_filter = ["state", "channel", "purpose", "organization"]
@@ -130,7 +119,7 @@ class NotificationAdmin(_ReadOnly, OrganizationScopedModelAdmin):
         return None if obj.step is None else obj.step + 1
 
 
-class NotificationInline(_ReadOnly, OrganizationScopedTabularInline):
+class NotificationInline(ReadOnlyAdminMixin, OrganizationScopedTabularInline):
     model = Notification
     fields = ["purpose", "channel", "recipient", "address", "state", "step", "loop", "due_at", "sent_at",
               "attempts", "last_error"]
@@ -140,7 +129,7 @@ class NotificationInline(_ReadOnly, OrganizationScopedTabularInline):
 
 
 @admin.register(EscalationRun)
-class EscalationRunAdmin(_ReadOnly, OrganizationScopedModelAdmin):
+class EscalationRunAdmin(ReadOnlyAdminMixin, OrganizationScopedModelAdmin):
     list_display = ["incident", "state", "step_display", "loop", "next_step_due_at", "started_at", "organization"]
     list_filter = ["state", "organization"]
     list_select_related = ["incident", "organization"]
@@ -185,7 +174,7 @@ class EscalationRunAdmin(_ReadOnly, OrganizationScopedModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(_ReadOnly, OrganizationScopedModelAdmin):
+class WebhookDeliveryAdmin(ReadOnlyAdminMixin, OrganizationScopedModelAdmin):
     list_display = ["delivery_id", "endpoint", "event", "incident", "state", "attempts", "last_status_code",
                     "next_attempt_at", "delivered_at"]
     list_filter = ["state", "event", "organization"]

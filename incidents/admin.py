@@ -16,11 +16,12 @@ from incidents.models import (
 from tenancy.admin_base import (
     OrganizationScopedModelAdmin,
     OrganizationScopedTabularInline,
+    ReadOnlyAdminMixin,
 )
 from tenancy.errors import ApplicationError
 
 
-class TimelineEventInline(OrganizationScopedTabularInline):
+class TimelineEventInline(ReadOnlyAdminMixin, OrganizationScopedTabularInline):
     """The audit log: append-only, so read-only here."""
 
     model = TimelineEvent
@@ -29,15 +30,6 @@ class TimelineEventInline(OrganizationScopedTabularInline):
     fields = ["at", "kind", "actor", "payload"]
     readonly_fields = fields
     ordering = ["at", "id"]
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ParticipantInline(OrganizationScopedTabularInline):

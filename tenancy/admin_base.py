@@ -117,6 +117,20 @@ class OrganizationScopedAdminMixin:
         super().save_model(request, obj, form, change)
 
 
+class ReadOnlyAdminMixin:
+    """For records that are only ever written by services (timeline, alerts, the delivery ledger):
+    shown in the admin, never added, changed or deleted there. Put it first among the bases."""
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class OrganizationScopedModelAdmin(OrganizationScopedAdminMixin, admin.ModelAdmin):
     pass
 

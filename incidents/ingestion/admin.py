@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 
 from incidents.ingestion import services
 from incidents.ingestion.models import Alert, Integration, MaintenanceWindow
-from tenancy.admin_base import OrganizationScopedModelAdmin
+from tenancy.admin_base import OrganizationScopedModelAdmin, ReadOnlyAdminMixin
 
 
 @admin.register(Integration)
@@ -60,17 +60,8 @@ class MaintenanceWindowAdmin(OrganizationScopedModelAdmin):
 
 
 @admin.register(Alert)
-class AlertAdmin(OrganizationScopedModelAdmin):
+class AlertAdmin(ReadOnlyAdminMixin, OrganizationScopedModelAdmin):
     list_display = ["summary", "dedup_key", "status", "severity", "integration", "incident", "received_at"]
     list_filter = ["status", "severity", "integration__kind"]
     search_fields = ["dedup_key", "summary"]
     date_hierarchy = "received_at"
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
