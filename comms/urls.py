@@ -1,7 +1,12 @@
 """Routes of this app: ``org_urlpatterns`` go under /api/v1/orgs/<org_slug>/; ``urlpatterns`` hold the
 one-click acknowledge link and Anymail's ESP tracking webhooks (``/anymail/<esp>/tracking/``)."""
 
-from django.urls import include, path
+from functools import wraps
+
+from anymail import urls as anymail_urls
+from anymail.exceptions import AnymailConfigurationError
+from django.http import HttpResponseBadRequest, HttpResponseNotFound
+from django.urls import URLPattern, include, path
 from rest_framework.routers import SimpleRouter
 
 from comms import api, views
@@ -21,7 +26,30 @@ org_urlpatterns = [
     path("incidents/<int:number>/escalation/", api.IncidentEscalationView.as_view(), name="incident-escalation"),
     path("incidents/<int:number>/escalate/", api.IncidentEscalateView.as_view(), name="incident-escalate"),
 ]
+
+
+def _malformed_is_400(view):
+    """Anymail's views let a body that is not the ESP's JSON escape as a 500; the sender gets a 400.
+    An ESP whose webhook is not configured here (no signing key) is a 404, not a 500."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except AnymailConfigurationError:
+            return HttpResponseNotFound("This ESP's tracking webhook is not configured.")
+        except (ValueError, KeyError, TypeError):
+            return HttpResponseBadRequest("Malformed webhook payload.")
+
+    return wrapped
+
+
+anymail_patterns = [
+    URLPattern(pattern.pattern, _malformed_is_400(pattern.callback), pattern.default_args, pattern.name)
+    for pattern in anymail_urls.urlpatterns
+]
+
 urlpatterns = [
     path("ack/<str:token>/", views.ack_link, name="comms-ack-link"),
-    path("anymail/", include("anymail.urls")),
+    path("anymail/", include((anymail_patterns, anymail_urls.app_name))),
 ]
