@@ -8,7 +8,6 @@ they no longer belong to, and the schedules say so rather than pointing at a str
 import logging
 from datetime import UTC, datetime
 
-from django.db.models import Q
 from django.utils import timezone
 
 from oncall import scheduling, selectors
@@ -63,13 +62,13 @@ def _leave_layer(layer: Layer, user_id: int, now: datetime) -> bool:
 def member_leave_oncall(organization: Organization, user: User, now: datetime | None = None) -> None:
     """Run inside the membership removal's transaction (``tenancy.services.MEMBERSHIP_REMOVED_HOOKS``)."""
     now = now or timezone.now()
-    layers = (Layer.objects.filter(organization=organization, versions__participants__contains=user.pk)
-              .select_related("schedule").prefetch_related("versions").distinct())
+    # An org has few layers: each is checked in Python (JSON ``contains`` does not exist on SQLite).
+    layers = Layer.objects.filter(organization=organization).select_related("schedule").prefetch_related("versions")
     changed = sum(_leave_layer(layer, user.pk, now) for layer in layers)
     overrides = Override.objects.filter(organization=organization, user=user, end__gt=now)
     overrides.filter(start__gte=now).delete()
     overrides.filter(start__lt=now).update(end=now)
-    for step in EscalationStep.objects.filter(Q(organization=organization), users=user):
+    for step in EscalationStep.objects.filter(organization=organization, users=user):
         step.users.remove(user)
     for group in ResponderGroup.objects.filter(organization=organization, members=user):
         group.members.remove(user)
