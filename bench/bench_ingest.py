@@ -26,7 +26,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,7 +33,6 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DB = "foghorn_bench"
@@ -62,20 +60,8 @@ def wsgi_app():
 
 
 # --- set-up ---------------------------------------------------------------------------------
-def scratch_database_url() -> str:
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/foghorn")
-    parts = urlsplit(base)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{BENCH_DB}", parts.query, parts.fragment))
 
 
-def recreate_database(url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    admin = urlunsplit(("postgresql", parts.netloc, "/postgres", "", ""))
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{BENCH_DB}"')
 
 
 def django_env(database_url: str) -> dict:
@@ -126,10 +112,6 @@ print(json.dumps({"alerts": Alert.objects.count(), "incidents": Incident.objects
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # --- gunicorn and its workers' memory -------------------------------------------------------
@@ -271,6 +253,9 @@ def run_httpx(url: str, *, body_for, duration: int, connections: int) -> dict:
 
 # --- the run --------------------------------------------------------------------------------
 def main() -> None:
+    # Here, not at the top: gunicorn imports this module as bench.bench_ingest, where it is not on the path.
+    from scratch import free_port, recreate_database, scratch_database_url
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=20, help="seconds per endpoint")
     parser.add_argument("--connections", type=int, default=8)
@@ -284,7 +269,7 @@ def main() -> None:
     options = parser.parse_args()
     use_wrk = options.generator == "wrk" or (options.generator == "auto" and shutil.which("wrk"))
 
-    database_url = scratch_database_url()
+    database_url = scratch_database_url(BENCH_DB)
     recreate_database(database_url)
     env = {**django_env(database_url), "BENCH_KEYS": str(options.keys), "BENCH_NEW_EVERY": str(options.new_every)}
     routing_key = prepare(env)

@@ -16,16 +16,15 @@ import argparse
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import requests
+from scratch import free_port, recreate_database, scratch_database_url
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -35,26 +34,10 @@ from tests.comms.receiver import HttpReceiver  # noqa: E402 — after the path i
 BENCH_DB = "foghorn_bench_paging"
 
 
-def scratch_database_url() -> str:
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/foghorn")
-    parts = urlsplit(base)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{BENCH_DB}", parts.query, parts.fragment))
 
 
-def recreate_database(url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    admin = urlunsplit(("postgresql", parts.netloc, "/postgres", "", ""))
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{BENCH_DB}"')
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 SEED = """
@@ -111,7 +94,7 @@ def main() -> None:  # noqa: C901 — a script, read top to bottom
     options = parser.parse_args()
 
     receiver = HttpReceiver().start()
-    database_url = scratch_database_url()
+    database_url = scratch_database_url(BENCH_DB)
     recreate_database(database_url)
     env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST")}
     env.update(DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="config.settings", LOG_LEVEL="WARNING",
