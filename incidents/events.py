@@ -65,10 +65,13 @@ def handlers_for(kind: str) -> list[Handler]:
 
 def enqueue_on_commit(event: TimelineEvent) -> None:
     """Hand the event to the dispatcher once the surrounding transaction commits."""
-    if not handlers_for(event.kind):
-        return
-    event_id = event.pk
-    transaction.on_commit(lambda: _send(event_id))
+    enqueue_written_on_commit(event.kind, event.pk)
+
+
+def enqueue_written_on_commit(kind: str, event_id: int) -> None:
+    """``enqueue_on_commit`` for an event written by raw SQL, known by its kind and id only."""
+    if handlers_for(kind):
+        transaction.on_commit(lambda: _send(event_id))
 
 
 def _send(event_id: int) -> None:

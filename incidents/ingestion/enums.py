@@ -30,6 +30,12 @@ class AlertSeverity(models.TextChoices):
     INFO = "info", "Info"
 
 
+# The values as plain tuples, for membership tests on every event (``Choices.values`` builds a
+# new list each time; a tuple, unlike a set, also answers for an unhashable JSON value).
+EVENT_ACTIONS = tuple(EventAction.values)
+ALERT_SEVERITIES = tuple(AlertSeverity.values)
+
+
 class AlertStatus(models.TextChoices):
     FIRING = "firing", "Firing"
     RESOLVED = "resolved", "Resolved"

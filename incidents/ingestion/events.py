@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from incidents.ingestion.enums import AlertSeverity, EventAction
+from incidents.ingestion.enums import EVENT_ACTIONS, AlertSeverity
 
 MAX_DEDUP_KEY = 255
 MAX_SUMMARY = 1024
@@ -45,7 +45,7 @@ class NormalizedEvent:
     dedup_key_generated: bool = False
 
     def __post_init__(self):
-        if self.action not in EventAction.values:
+        if self.action not in EVENT_ACTIONS:
             raise ValueError(self.action)
 
     @property

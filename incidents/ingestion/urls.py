@@ -15,4 +15,7 @@ org_urlpatterns = router.urls
 urlpatterns = [
     path("v2/enqueue", endpoints.enqueue, name="ingest-pagerduty-v2"),
     path("integrations/v1/<str:kind>/<str:routing_key>/", endpoints.integration_event, name="ingest-integration"),
+    # The same without the trailing slash, as a monitor's URL is often typed: a redirect would
+    # lose the POST.
+    path("integrations/v1/<str:kind>/<str:routing_key>", endpoints.integration_event),
 ]

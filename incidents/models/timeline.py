@@ -25,7 +25,8 @@ class TimelineEventQuerySet(OrganizationQuerySet):
 class TimelineEvent(OrganizationOwned):
     """Something that happened to an incident. ``actor`` None means the system did it."""
 
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline")
+    # Indexed by timeline_incident_at, which it leads (one index less to write on every event).
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline", db_index=False)
     kind = models.CharField(max_length=32, choices=TimelineKind.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                               related_name="+")

@@ -2,7 +2,7 @@
 
 import uuid
 
-from incidents.ingestion.enums import AlertSeverity, EventAction
+from incidents.ingestion.enums import ALERT_SEVERITIES, EventAction
 from incidents.ingestion.events import (
     MAX_DEDUP_KEY,
     MAX_SUMMARY,
@@ -56,7 +56,7 @@ def _trigger(body: dict, dedup_key: str, links: list, errors: Errors) -> Normali
     summary = required_str(payload, "summary", errors, path="payload.", max_length=MAX_SUMMARY)
     source = required_str(payload, "source", errors, path="payload.", max_length=MAX_SUMMARY)
     severity = payload.get("severity")
-    if severity not in AlertSeverity.values:
+    if severity not in ALERT_SEVERITIES:
         errors.add("payload.severity", "must be one of critical, error, warning, info")
     for key in ("component", "group", "class"):
         optional_str(payload, key, errors, path="payload.", max_length=MAX_SUMMARY)

@@ -18,7 +18,7 @@ Answer: 202 ``{"status": "success", "message": "Event processed", "dedup_key": "
 
 import uuid
 
-from incidents.ingestion.enums import AlertSeverity, EventAction
+from incidents.ingestion.enums import ALERT_SEVERITIES, AlertSeverity, EventAction
 from incidents.ingestion.events import (
     MAX_DEDUP_KEY,
     MAX_SUMMARY,
@@ -60,7 +60,7 @@ def parse(body) -> list[NormalizedEvent]:
     title = optional_str(body, "title", errors, max_length=MAX_SUMMARY)
     dedup_key = optional_str(body, "dedup_key", errors, max_length=MAX_DEDUP_KEY)
     severity = body.get("severity", AlertSeverity.CRITICAL)
-    if severity not in AlertSeverity.values:
+    if severity not in ALERT_SEVERITIES:
         errors.add("severity", "must be one of critical, error, warning, info")
     source = optional_str(body, "source", errors, max_length=255)
     details = optional_object(body, "details", errors)

@@ -113,8 +113,8 @@ def _trigger_join(integration: Integration, event: NormalizedEvent) -> Outcome |
                                                       values["source"], integration, joined=True), **values)
     if found is None:
         return None
-    alert_id, incident_id, timeline_event = found
-    incident_events.enqueue_on_commit(timeline_event)
+    alert_id, incident_id, event_id = found
+    incident_events.enqueue_written_on_commit(TimelineKind.ALERT_RECEIVED, event_id)
     logger.debug("alert ingested", extra={"alert_id": alert_id, "incident_id": incident_id, "result": "joined"})
     return Outcome("joined", event.dedup_key, alert_id, incident_id)
 

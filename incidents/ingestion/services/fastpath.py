@@ -6,13 +6,15 @@ come from the models' ``_meta`` (so a rename is followed), values are always par
 
 The commonest event of all, a trigger joining an open incident (an alert storm), is one
 statement (``trigger_join``): lock, alert insert, count and timeline event in one round trip,
-which in autocommit is its own transaction (no BEGIN/COMMIT round trips).
+which in autocommit is its own transaction (no BEGIN/COMMIT round trips), committed without
+waiting for the WAL flush (``ASYNC_COMMIT_CONDITION``).
 
 The SQL is PostgreSQL's (data-modifying CTEs, ``FOR UPDATE``, ``jsonb``). On another database
 (the run command's zero-setup SQLite) the same functions fall back to the ORM, and
 ``trigger_join`` declines so the caller takes its transactional path: same results, slower."""
 
 import json
+import re
 from functools import cache
 
 import psycopg
@@ -21,6 +23,7 @@ from django.db import InterfaceError, OperationalError, connections, router
 from django.db.models import F
 
 from incidents.enums import OPEN_STATUSES, IncidentStatus, TimelineKind
+from incidents.ingestion.enums import AlertStatus
 from incidents.ingestion.models import Alert, AlertKey
 from incidents.models import Incident, TimelineEvent
 
@@ -34,6 +37,15 @@ INCIDENT_FIELDS = ("id", "organization_id", "status", "acknowledged_at", "alert_
 # (one in monitoring is moved back: the full path does that).
 JOIN_STATUSES = tuple(status for status in OPEN_STATUSES if status != IncidentStatus.MONITORING)
 EVENT_FIELDS = ("organization_id", "incident_id", "kind", "actor_id", "payload", "at")
+# A join commits asynchronously (PostgreSQL's ``synchronous_commit = off`` for that transaction
+# only, set from inside the statement): the 202 still comes after the commit, and the alert is
+# visible to every reader at once, but the server does not wait for the WAL flush (~0.15-0.25 ms
+# here, the largest single cost of the event). What a server crash could lose is the last
+# ~0.6 s (three times wal_writer_delay) of such joins: a count and a timeline line on an incident that
+# is itself durable, unchanged by the join and already paging; every alert that opens, reopens,
+# acknowledges or resolves an incident commits synchronously, so no crash loses an incident, a
+# page or a state change. ``INGESTION_ASYNC_COMMIT_JOINS = False`` makes joins durable too.
+ASYNC_COMMIT_CONDITION = "AND (SELECT set_config('synchronous_commit', 'off', true)) IS NOT NULL "
 PREPARE_THRESHOLD = 1  # any number: the statement asks to be prepared (``prepare=True``)
 
 
@@ -45,13 +57,14 @@ def _q(connection, model, name: str) -> str:
     return connection.ops.quote_name(_column(model, name))
 
 
-def _typed(connection, model, name: str) -> str:
+def _typed(connection, model, name: str, parameter: str | None = None) -> str:
     """A parameter cast to its column's type (a prepared statement's parameter in a SELECT list has
     no type to infer). Text goes as ``text``: the assignment to ``varchar(n)`` still refuses an
     over-long value, which an explicit cast to ``varchar(n)`` would truncate."""
     field = model._meta.get_field(name.removesuffix("_id") if name.endswith("_id") else name)
     text = field.get_internal_type() in ("CharField", "TextField")
-    return f"%s::{'text' if text else field.db_type(connection)}"
+    placeholder = f"%({parameter})s" if parameter else "%s"
+    return f"{placeholder}::{'text' if text else field.db_type(connection)}"
 
 
 @cache
@@ -185,60 +198,98 @@ def alert_insert(*, count_on_incident: bool = False, slot: AlertKey | None = Non
     return Alert.from_db(alias, ("id", *ALERT_FIELDS), (pk, *(values[name] for name in ALERT_FIELDS)))
 
 
+# What a joining alert is by definition (a trigger outside any maintenance window), written as
+# SQL literals in the join statement rather than sent as parameters with every event.
+JOIN_CONSTANTS = {"status": AlertStatus.FIRING, "acknowledged_at": None, "resolved_at": None, "suppressed_by_id": None}
+
+
+def _literal(value) -> str:
+    if value is None:
+        return "NULL"
+    if not re.fullmatch(r"[a-z_]+", value):  # enum values only: nothing to escape
+        raise ValueError(value)
+    return f"'{value}'"
+
+
 @cache
-def _join_sql(alias: str) -> str:
+def _join_sql(alias: str, asynchronous: bool) -> tuple[str, tuple[str, ...]]:
     """One statement: lock the (service, key) slot and its open incident (not in monitoring), grow
     the incident's count, insert the alert and its ``alert_received`` timeline event. No row comes
     back when there is no such incident (then nothing was written). Every CTE reads ``slot``, whose
-    ``FOR UPDATE`` runs first; the UPDATE re-reads the incident's newest version (READ COMMITTED)."""
+    ``FOR UPDATE`` runs first; the UPDATE re-reads the incident's newest version (READ COMMITTED).
+    Returned with the names of its parameters, each sent once however often the SQL uses it."""
     connection = connections[alias]
     quote = connection.ops.quote_name
     key_table, incident_table, alert_table, event_table = (
         quote(model._meta.db_table) for model in (AlertKey, Incident, Alert, TimelineEvent))
     incident_id, count = _q(connection, Incident, "id"), _q(connection, Incident, "alert_count")
     alert_columns = ", ".join(_q(connection, Alert, name) for name in ALERT_FIELDS)
-    alert_values = ", ".join("slot.incident_id" if name == "incident_id" else _typed(connection, Alert, name)
-                             for name in ALERT_FIELDS)
+
+    def alert_value(name):
+        if name == "incident_id":
+            return "slot.incident_id"
+        if name in JOIN_CONSTANTS:
+            field = Alert._meta.get_field(name.removesuffix("_id"))
+            return f"{_literal(JOIN_CONSTANTS[name])}::{field.db_type(connection)}"
+        return _typed(connection, Alert, name, name)
+
+    alert_values = ", ".join(alert_value(name) for name in ALERT_FIELDS)
     event_columns = ", ".join(_q(connection, TimelineEvent, name) for name in EVENT_FIELDS)
-    return (
+    return _bind(
         f"WITH slot AS (SELECT i.{incident_id} AS incident_id FROM {key_table} k JOIN {incident_table} i "  # noqa: S608
         f"ON i.{incident_id} = k.{_q(connection, AlertKey, 'incident_id')} "
-        f"WHERE k.{_q(connection, AlertKey, 'service_id')} = %s AND k.{_q(connection, AlertKey, 'dedup_key')} = %s "
-        f"AND i.{_q(connection, Incident, 'status')} IN ({', '.join(['%s'] * len(JOIN_STATUSES))}) FOR UPDATE), "
+        f"WHERE k.{_q(connection, AlertKey, 'service_id')} = %(service_id)s "
+        f"AND k.{_q(connection, AlertKey, 'dedup_key')} = %(dedup_key)s "
+        f"AND i.{_q(connection, Incident, 'status')} IN ({', '.join(_literal(status) for status in JOIN_STATUSES)}) "
+        f"{ASYNC_COMMIT_CONDITION if asynchronous else ''}FOR UPDATE), "
         f"counted AS (UPDATE {incident_table} SET {count} = {count} + 1 FROM slot "
         f"WHERE {incident_table}.{incident_id} = slot.incident_id), "
         f"alert AS (INSERT INTO {alert_table} ({alert_columns}) SELECT {alert_values} FROM slot "
         f"RETURNING {_q(connection, Alert, 'id')} AS id, {_q(connection, Alert, 'incident_id')} AS incident_id), "
         f"event AS (INSERT INTO {event_table} ({event_columns}) SELECT "
-        f"{_typed(connection, TimelineEvent, 'organization_id')}, alert.incident_id, "
-        f"{_typed(connection, TimelineEvent, 'kind')}, NULL, jsonb_build_object('alert_id', alert.id) || %s::jsonb, "
-        f"{_typed(connection, TimelineEvent, 'at')} FROM alert "
+        f"{_typed(connection, TimelineEvent, 'organization_id', 'organization_id')}, alert.incident_id, "
+        f"{_literal(TimelineKind.ALERT_RECEIVED)}, NULL, "
+        f"jsonb_build_object('alert_id', alert.id) || %(payload)s::jsonb, "
+        f"{_typed(connection, TimelineEvent, 'at', 'received_at')} FROM alert "
         f"RETURNING {_q(connection, TimelineEvent, 'id')} AS id) "
         f"SELECT alert.id, alert.incident_id, event.id FROM alert, event"
     )
 
 
-def trigger_join(*, payload: dict, **values) -> tuple[int, int, TimelineEvent] | None:
+def _bind(sql: str) -> tuple[str, tuple[str, ...]]:
+    """``sql`` with ``%(name)s`` placeholders turned into PostgreSQL's own ``$1, $2…`` (for a
+    ``RawCursor``, which sends the text as it is instead of converting it on every call), and
+    the names in the order of their numbers."""
+    names: list[str] = []
+
+    def number(match):
+        if match.group(1) not in names:
+            names.append(match.group(1))
+        return f"${names.index(match.group(1)) + 1}"
+
+    return PLACEHOLDER.sub(number, sql), tuple(names)
+
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def trigger_join(*, payload: dict, **values) -> tuple[int, int, int] | None:
     """If the (service, dedup key) slot has an open incident not in monitoring: add the alert
-    (``values``: the alert's fields but its incident) to it in one statement — alert row, the
-    incident's ``alert_count``, an ``alert_received`` timeline event whose payload is ``payload``
-    plus the alert's id — and return (alert id, incident id, the event); otherwise None, nothing
-    written. Outside a transaction the statement commits on its own."""
+    (``values``: the alert's fields but its incident; those in ``JOIN_CONSTANTS`` are taken as
+    given) to it in one statement — alert row, the incident's ``alert_count``, an
+    ``alert_received`` timeline event whose payload is ``payload`` plus the alert's id — and
+    return (alert id, incident id, timeline event id); otherwise None, nothing written. Outside a
+    transaction the statement commits on its own, asynchronously unless
+    ``INGESTION_ASYNC_COMMIT_JOINS`` is off (see ``ASYNC_COMMIT_CONDITION``)."""
     alias = router.db_for_write(Alert)
     if not _is_postgresql(alias):
         return None
-    params = [values["service_id"], values["dedup_key"], *JOIN_STATUSES]
-    params += [json.dumps(values[name]) if name in JSON_FIELDS else values[name]
-               for name in ALERT_FIELDS if name != "incident_id"]
-    params += [values["organization_id"], TimelineKind.ALERT_RECEIVED, json.dumps(payload), values["received_at"]]
-    row = _execute_prepared(alias, _join_sql(alias), params)
-    if row is None:
-        return None
-    alert_id, incident_id, event_id = row
-    event = TimelineEvent.from_db(alias, ("id", *EVENT_FIELDS), (
-        event_id, values["organization_id"], incident_id, TimelineKind.ALERT_RECEIVED, None,
-        {"alert_id": alert_id, **payload}, values["received_at"]))
-    return alert_id, incident_id, event
+    # Only a statement that is its own transaction: inside a caller's, the setting would cover its other writes.
+    asynchronous = getattr(settings, "INGESTION_ASYNC_COMMIT_JOINS", True) and not connections[alias].in_atomic_block
+    sql, names = _join_sql(alias, asynchronous)
+    values = {**values, "details": json.dumps(values["details"]), "links": json.dumps(values["links"]),
+              "payload": json.dumps(payload)}
+    return _execute_prepared(alias, sql, [values[name] for name in names])
 
 
 def _execute_prepared(alias: str, sql: str, params: list) -> tuple | None:
@@ -275,7 +326,7 @@ def _run_prepared(connection, sql: str, params: list) -> tuple | None:
     raw = connection.connection
     prepare = getattr(settings, "INGESTION_PREPARED_STATEMENTS", True)
     threshold = raw.prepare_threshold
-    with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
+    with connection.wrap_database_errors, psycopg.RawCursor(raw) as cursor:
         if prepare and threshold is None:
             raw.prepare_threshold = PREPARE_THRESHOLD
         try:

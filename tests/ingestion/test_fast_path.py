@@ -1,0 +1,114 @@
+"""The alert-storm path as production serves it: config.wsgi's middleware-free handler for the
+ingestion routes, and the one-statement join committed asynchronously (its own transaction only)."""
+
+import io
+import json
+import sys
+
+import pytest
+from django.db import connection, transaction
+
+from config.wsgi import application
+from incidents.ingestion.enums import EventAction
+from incidents.ingestion.events import NormalizedEvent
+from incidents.ingestion.models import Alert
+from incidents.ingestion.services import alert_ingest, fastpath
+from incidents.models import Incident, TimelineEvent
+
+
+def wsgi(method: str, path: str, body: bytes = b"") -> tuple[str, dict, bytes]:
+    """One request straight through config.wsgi.application, as gunicorn makes it."""
+    environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80",
+               "HTTP_HOST": "127.0.0.1", "REMOTE_ADDR": "127.0.0.1", "SERVER_PROTOCOL": "HTTP/1.1",
+               "wsgi.input": io.BytesIO(body), "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr,
+               "CONTENT_LENGTH": str(len(body)), "CONTENT_TYPE": "application/json"}
+    started = {}
+
+    def start_response(status, headers, exc_info=None):
+        started.update(status=status, headers=dict(headers))
+
+    result = application(environ, start_response)
+    try:
+        content = b"".join(result)
+    finally:
+        result.close()
+    return started["status"], started["headers"], content
+
+
+def trigger(key: str, dedup_key: str = "disk-db-1") -> bytes:
+    return json.dumps({"routing_key": key, "event_action": "trigger", "dedup_key": dedup_key,
+                       "payload": {"summary": "Disk full", "source": "db-1", "severity": "error"}}).encode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ingestion_routes_skip_the_middleware_and_everything_else_keeps_it(integration_of):
+    _integration, key = integration_of("pagerduty_v2")
+    status, headers, content = wsgi("POST", "/v2/enqueue", trigger(key))
+    assert status.startswith("202"), content
+    assert json.loads(content)["dedup_key"] == "disk-db-1"
+    assert "X-Frame-Options" not in headers  # no clickjacking middleware on a monitor's route
+    assert Alert.objects.get().dedup_key == "disk-db-1"
+
+    status, headers, _content = wsgi("GET", "/healthz")
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_middleware_free_handler_still_answers_bad_input_and_unknown_routes(integration_of):
+    _integration, key = integration_of("alertmanager")
+    status, _headers, content = wsgi("POST", f"/integrations/v1/alertmanager/{key}/", b"{not json")
+    assert status.startswith("400")
+    assert json.loads(content)["errors"] == {"body": ["Not valid JSON."]}
+    status, _headers, _content = wsgi("POST", "/integrations/v1/", b"{}")
+    assert status.startswith("404")
+    assert not Alert.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_monitor_url_without_its_trailing_slash_is_served_not_redirected(integration_of):
+    _integration, key = integration_of("webhook")
+    status, _headers, content = wsgi("POST", f"/integrations/v1/webhook/{key}",
+                                     json.dumps({"title": "Queue backlog", "dedup_key": "q"}).encode())
+    assert status.startswith("202"), content
+    assert Alert.objects.get().dedup_key == "q"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_join_commits_on_its_own_without_changing_the_connections_durability(integration_of):
+    integration, _key = integration_of("webhook")
+    event = NormalizedEvent(action=EventAction.TRIGGER, dedup_key="k", summary="Disk full")
+    created = alert_ingest(integration=integration, event=event)
+    joined = alert_ingest(integration=integration, event=event)
+    assert (created.result, joined.result) == ("created", "joined")
+    assert not connection.in_atomic_block
+    with connection.cursor() as cursor:  # set_config(..., true) lasted for that transaction only
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone() == ("on",)
+    incident = Incident.objects.get()
+    assert incident.alert_count == 2
+    assert Alert.objects.filter(incident=incident).count() == 2
+    assert TimelineEvent.objects.filter(incident=incident, kind="alert_received", payload__joined=True).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_inside_a_callers_transaction_the_join_leaves_its_durability_alone(integration_of, settings):
+    integration, _key = integration_of("webhook")
+    event = NormalizedEvent(action=EventAction.TRIGGER, dedup_key="k", summary="Disk full")
+    alert_ingest(integration=integration, event=event)
+    with transaction.atomic():
+        assert alert_ingest(integration=integration, event=event).result == "joined"
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone() == ("on",)
+    assert "synchronous_commit" not in fastpath._join_sql(connection.alias, False)[0]
+    settings.INGESTION_ASYNC_COMMIT_JOINS = False
+    assert alert_ingest(integration=integration, event=event).result == "joined"
+    assert Incident.objects.get().alert_count == 3
+
+
+def test_the_join_statement_sends_each_value_once():
+    sql, names = fastpath._bind("a = %(x)s AND b = %(y)s AND c = %(x)s::bigint")
+    assert (sql, names) == ("a = $1 AND b = $2 AND c = $1::bigint", ("x", "y"))
+    with pytest.raises(ValueError, match="it's"):
+        fastpath._literal("it's")
