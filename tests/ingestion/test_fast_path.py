@@ -1,5 +1,6 @@
-"""The alert-storm path as production serves it: config.wsgi's middleware-free handler for the
-ingestion routes, and the one-statement join committed asynchronously (its own transaction only)."""
+"""The alert-storm path as production serves it: config.wsgi's MachineHandler for the ingestion
+routes (no middleware, no request signals), and the one-statement join committed asynchronously
+(its own transaction only)."""
 
 import io
 import json
@@ -31,7 +32,8 @@ def wsgi(method: str, path: str, body: bytes = b"") -> tuple[str, dict, bytes]:
     try:
         content = b"".join(result)
     finally:
-        result.close()
+        if hasattr(result, "close"):  # as a WSGI server does
+            result.close()
     return started["status"], started["headers"], content
 
 
@@ -41,7 +43,7 @@ def trigger(key: str, dedup_key: str = "disk-db-1") -> bytes:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_ingestion_routes_skip_the_middleware_and_everything_else_keeps_it(integration_of):
+def test_ingestion_routes_take_the_short_path_and_everything_else_the_full_stack(integration_of):
     _integration, key = integration_of("pagerduty_v2")
     status, headers, content = wsgi("POST", "/v2/enqueue", trigger(key))
     assert status.startswith("202"), content
@@ -55,14 +57,30 @@ def test_ingestion_routes_skip_the_middleware_and_everything_else_keeps_it(integ
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_middleware_free_handler_still_answers_bad_input_and_unknown_routes(integration_of):
+def test_the_short_path_answers_bad_input_and_unknown_routes_with_json_4xx(integration_of):
     _integration, key = integration_of("alertmanager")
     status, _headers, content = wsgi("POST", f"/integrations/v1/alertmanager/{key}/", b"{not json")
     assert status.startswith("400")
     assert json.loads(content)["errors"] == {"body": ["Not valid JSON."]}
-    status, _headers, _content = wsgi("POST", "/integrations/v1/", b"{}")
+    status, _headers, content = wsgi("POST", "/integrations/v1/", b"{}")
     assert status.startswith("404")
+    assert json.loads(content)["errors"] == {"path": ["No such endpoint."]}
+    status, _headers, _content = wsgi("GET", "/v2/enqueue")
+    assert status.startswith("405")
     assert not Alert.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bug_on_the_short_path_is_djangos_logged_500_not_a_crashed_worker(integration_of, monkeypatch, caplog):
+    _integration, key = integration_of("pagerduty_v2")
+
+    def broken(**_kwargs):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr("incidents.ingestion.services.alert_ingest", broken)
+    status, _headers, _content = wsgi("POST", "/v2/enqueue", trigger(key))
+    assert status.startswith("500")
+    assert any(record.name == "django.request" and record.exc_info for record in caplog.records)
 
 
 @pytest.mark.django_db(transaction=True)

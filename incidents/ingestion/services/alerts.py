@@ -6,9 +6,10 @@ One transaction per event. The (service, dedup key) slot (``AlertKey``) is creat
 triggers open exactly one incident. The incident row is locked next (always in that order,
 so no deadlock) before its alerts are counted, so a trigger and the last resolve of the same
 incident cannot both miss each other. Incidents change only through ``incidents.services``,
-but for the commonest event, a trigger joining an open incident: one statement locks the same
-rows in the same order and writes the alert, the count and the timeline event
-(``fastpath.trigger_join``), its event handed to the outbox as ``timeline_event_record`` does.
+but for the commonest event, a trigger joining an open incident: one statement grows the
+incident's count (locking it, as the path above does second, so no deadlock) and writes the alert
+and the timeline event (``fastpath.trigger_join``), its event handed to the outbox as
+``timeline_event_record`` does.
 """
 
 import logging

@@ -2,12 +2,13 @@
 
 Measured on the benchmark box, the ORM spent ~0.6 ms a query building SQL and model instances
 for what PostgreSQL answers in ~0.1 ms; these run on every event. Table and column names
-come from the models' ``_meta`` (so a rename is followed), values are always parameters.
+come from the models' ``_meta`` (so a rename is followed), values are parameters (but for the
+join's few enum constants, written as literals).
 
 The commonest event of all, a trigger joining an open incident (an alert storm), is one
-statement (``trigger_join``): lock, alert insert, count and timeline event in one round trip,
-which in autocommit is its own transaction (no BEGIN/COMMIT round trips), committed without
-waiting for the WAL flush (``ASYNC_COMMIT_CONDITION``).
+statement (``trigger_join``): count (its UPDATE locks the incident), alert insert and timeline
+event in one round trip, which in autocommit is its own transaction (no BEGIN/COMMIT round
+trips), committed without waiting for the WAL flush (``ASYNC_COMMIT_CONDITION``).
 
 The SQL is PostgreSQL's (data-modifying CTEs, ``FOR UPDATE``, ``jsonb``). On another database
 (the run command's zero-setup SQLite) the same functions fall back to the ORM, and
@@ -213,11 +214,18 @@ def _literal(value) -> str:
 
 @cache
 def _join_sql(alias: str, asynchronous: bool) -> tuple[str, tuple[str, ...]]:
-    """One statement: lock the (service, key) slot and its open incident (not in monitoring), grow
-    the incident's count, insert the alert and its ``alert_received`` timeline event. No row comes
-    back when there is no such incident (then nothing was written). Every CTE reads ``slot``, whose
-    ``FOR UPDATE`` runs first; the UPDATE re-reads the incident's newest version (READ COMMITTED).
-    Returned with the names of its parameters, each sent once however often the SQL uses it."""
+    """One statement: grow the ``alert_count`` of the open incident (not in monitoring) that the
+    (service, key) slot points at, insert the alert and its ``alert_received`` timeline event.
+    No row comes back when there is no such incident (then nothing was written).
+
+    The UPDATE is the only lock taken, on the incident row: under READ COMMITTED it waits for a
+    concurrent change of that incident and re-checks the status on its newest version, so a
+    join and a resolve, a transition or a move to monitoring serialise on the incident, and a
+    join never lands on an incident that has just left the join statuses (it writes nothing and
+    the caller takes the transactional path, which locks the slot and then the incident). The
+    slot row is only read: it points at a new incident only once the old one is no longer open,
+    which that re-check sees. Returned with the names of its parameters, each sent once however
+    often the SQL uses it."""
     connection = connections[alias]
     quote = connection.ops.quote_name
     key_table, incident_table, alert_table, event_table = (
@@ -236,14 +244,12 @@ def _join_sql(alias: str, asynchronous: bool) -> tuple[str, tuple[str, ...]]:
     alert_values = ", ".join(alert_value(name) for name in ALERT_FIELDS)
     event_columns = ", ".join(_q(connection, TimelineEvent, name) for name in EVENT_FIELDS)
     return _bind(
-        f"WITH slot AS (SELECT i.{incident_id} AS incident_id FROM {key_table} k JOIN {incident_table} i "  # noqa: S608
-        f"ON i.{incident_id} = k.{_q(connection, AlertKey, 'incident_id')} "
+        f"WITH slot AS (UPDATE {incident_table} i SET {count} = i.{count} + 1 FROM {key_table} k "  # noqa: S608
         f"WHERE k.{_q(connection, AlertKey, 'service_id')} = %(service_id)s "
         f"AND k.{_q(connection, AlertKey, 'dedup_key')} = %(dedup_key)s "
+        f"AND i.{incident_id} = k.{_q(connection, AlertKey, 'incident_id')} "
         f"AND i.{_q(connection, Incident, 'status')} IN ({', '.join(_literal(status) for status in JOIN_STATUSES)}) "
-        f"{ASYNC_COMMIT_CONDITION if asynchronous else ''}FOR UPDATE), "
-        f"counted AS (UPDATE {incident_table} SET {count} = {count} + 1 FROM slot "
-        f"WHERE {incident_table}.{incident_id} = slot.incident_id), "
+        f"{ASYNC_COMMIT_CONDITION if asynchronous else ''}RETURNING i.{incident_id} AS incident_id), "
         f"alert AS (INSERT INTO {alert_table} ({alert_columns}) SELECT {alert_values} FROM slot "
         f"RETURNING {_q(connection, Alert, 'id')} AS id, {_q(connection, Alert, 'incident_id')} AS incident_id), "
         f"event AS (INSERT INTO {event_table} ({event_columns}) SELECT "
