@@ -41,8 +41,12 @@ class MachineHandler:
             response = self.get_response(WSGIRequest(environ))
         finally:
             close_old_connections()
-        start_response(f"{response.status_code} {response.reason_phrase}", list(response.items()))
-        return [response.content]
+        content = response.content
+        headers = list(response.items())
+        if not response.has_header("Content-Length"):  # as CommonMiddleware does: no chunked encoding
+            headers.append(("Content-Length", str(len(content))))
+        start_response(f"{response.status_code} {response.reason_phrase}", headers)
+        return [content]
 
     def get_response(self, request) -> HttpResponse:
         try:

@@ -49,6 +49,7 @@ def test_ingestion_routes_take_the_short_path_and_everything_else_the_full_stack
     assert status.startswith("202"), content
     assert json.loads(content)["dedup_key"] == "disk-db-1"
     assert "X-Frame-Options" not in headers  # no clickjacking middleware on a monitor's route
+    assert headers["Content-Length"] == str(len(content))
     assert Alert.objects.get().dedup_key == "disk-db-1"
 
     status, headers, _content = wsgi("GET", "/healthz")
