@@ -104,6 +104,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
+# An alert joining an open incident commits without waiting for the WAL flush (its own transaction
+# only; see incidents/ingestion/services/fastpath.py). Off: every alert waits for durability.
+INGESTION_ASYNC_COMMIT_JOINS = env_bool("INGESTION_ASYNC_COMMIT_JOINS", default=True)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "tenancy.User"
 
