@@ -3,23 +3,21 @@ gate, severity, command and details."""
 
 import logging
 from datetime import datetime
-from functools import cache
 
-from django.db import connections, router, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from incidents import states
-from incidents.defaults import CHECKLIST_TEMPLATES
 from incidents.enums import OPEN_STATUSES, ChecklistKind, IncidentStatus, ParticipantRole, TimelineKind
 from incidents.models import (
     ChecklistItem,
     Incident,
-    IncidentSequence,
     Participant,
     RootCauseCategory,
     Service,
     Severity,
 )
+from incidents.services import opening
 from incidents.services.common import incident_lock, person, require_member, timeline_event_record
 from oncall import selectors as oncall_selectors
 from tenancy.errors import ApplicationError, ConflictError
@@ -41,7 +39,7 @@ def _severity_of(organization: Organization, severity: Severity | str) -> Severi
     return found
 
 
-def _war_room_url(service: Service | None, severity: Severity, organization: Organization, number: int) -> str:
+def _war_room_url(service: Service | None, severity: Severity, organization: Organization, number: int | str) -> str:
     if service is None or not severity.war_room or not service.war_room_url_template:
         return ""
     return service.war_room_url_template.replace("{number}", str(number)).replace("{org}", organization.slug)
@@ -52,27 +50,6 @@ def _first_responder(service: Service | None, at: datetime) -> User | None:
         return None
     responders = oncall_selectors.escalation_policy_first_responders(service.escalation_policy, at)
     return responders[0] if responders else None
-
-
-@cache
-def _next_number_sql(alias: str) -> str:
-    quote = connections[alias].ops.quote_name
-    table = quote(IncidentSequence._meta.db_table)
-    organization = quote(IncidentSequence._meta.get_field("organization").column)
-    last = quote(IncidentSequence._meta.get_field("last_number").column)
-    return (f"INSERT INTO {table} ({organization}, {last}) VALUES (%s, 1) "  # noqa: S608
-            f"ON CONFLICT ({organization}) DO UPDATE SET {last} = {table}.{last} + 1 RETURNING {last}")
-
-
-def _next_number(organization: Organization) -> int:
-    """One statement (PostgreSQL and SQLite ≥ 3.35): the upsert creates the org's counter row or
-    adds one to it, and the row stays locked until the caller's transaction ends, as
-    ``select_for_update`` would hold it; the three queries it replaces cost three round trips."""
-    alias = router.db_for_write(IncidentSequence)
-    with connections[alias].cursor() as cursor:
-        cursor.execute(_next_number_sql(alias), [organization.pk])
-        (number,) = cursor.fetchone()
-    return number
 
 
 def _paging_note(service: Service | None, commander: User | None) -> str:
@@ -110,29 +87,22 @@ def incident_create(*, organization: Organization, title: str, severity: Severit
 def _incident_open(*, organization: Organization, title: str, severity: Severity, service: Service | None,
                    description: str, actor: User | None, detected_at: datetime | None, is_drill: bool,
                    source: str) -> Incident:
+    """Everything is read first (the commander); the number is taken by the one statement that
+    writes, so the org's counter stays locked only from there to the commit (``opening``)."""
     now = timezone.now()
     commander = _first_responder(service, now)
-    number = _next_number(organization)
-    incident = Incident.objects.create(
-        organization=organization, number=number, title=title, description=description, severity=severity,
-        service=service, commander=commander, detected_at=detected_at or now, is_drill=is_drill, source=source,
-        war_room_url=_war_room_url(service, severity, organization, number),
+    incident = Incident(
+        organization=organization, title=title, description=description, severity=severity, service=service,
+        commander=commander, detected_at=detected_at or now, is_drill=is_drill, source=source,
     )
-    ChecklistItem.objects.bulk_create(
-        ChecklistItem(organization=organization, incident=incident, checklist=checklist, key=key, label=label,
-                      position=position)
-        for checklist, items in CHECKLIST_TEMPLATES.items()
-        for position, (key, label) in enumerate(items)
-    )
-    if commander is not None:
-        Participant.objects.create(organization=organization, incident=incident, user=commander,
-                                   role=ParticipantRole.COMMANDER)
-    pages_nobody = service is None or service.escalation_policy_id is None
-    timeline_event_record(incident=incident, kind=TimelineKind.INCIDENT_CREATED, actor=actor, at=now, payload={
-        "title": incident.title, "severity": severity.name, "service": service.name if service else None,
-        "source": source, "is_drill": is_drill, "commander": person(commander), "pages_nobody": pages_nobody,
-        "note": _paging_note(service, commander),
-    })
+    incident = opening.incident_insert(opening.Opening(
+        incident=incident, war_room_template=_war_room_url(service, severity, organization, opening.NUMBER_PLACEHOLDER),
+        actor=actor, at=now, event_payload={
+            "title": title, "severity": severity.name, "service": service.name if service else None,
+            "source": source, "is_drill": is_drill, "commander": person(commander),
+            "pages_nobody": service is None or service.escalation_policy_id is None,
+            "note": _paging_note(service, commander),
+        }))
     logger.info("incident created", extra={"incident_id": incident.pk, "organization_id": organization.pk})
     return incident
 
