@@ -83,12 +83,9 @@ def _alert_values(integration: Integration, event: NormalizedEvent, now: datetim
         "suppressed_by_id": suppressed_by_id}
 
 
-def _new_alert(integration: Integration, event: NormalizedEvent, now: datetime, *, incident_id: int | None = None,
-               suppressed_by_id: int | None = None, slot: AlertKey | None = None) -> Alert:
-    """The alert row; one joining an incident also grows its ``alert_count``, and ``slot`` (the
-    key of a new incident) is pointed at it (same statement)."""
-    return fastpath.alert_insert(count_on_incident=incident_id is not None, slot=slot, **_alert_values(
-        integration, event, now, incident_id=incident_id, suppressed_by_id=suppressed_by_id))
+def _suppressed_alert(integration: Integration, event: NormalizedEvent, now: datetime, window_id: int) -> Alert:
+    """The alert row of a trigger in a maintenance window: it joins no incident."""
+    return fastpath.alert_insert(**_alert_values(integration, event, now, suppressed_by_id=window_id))
 
 
 def alert_ingest(*, integration: Integration, event: NormalizedEvent, window_id: int | None = None) -> Outcome:
@@ -167,7 +164,7 @@ def _trigger(integration: Integration, event: NormalizedEvent, window_id: int | 
     if event.resend_is_noop and _is_resend(key, incident, window_id):
         return Outcome("duplicate", event.dedup_key, incident_id=incident.pk if incident else None)
     if window_id is not None:
-        alert = _new_alert(integration, event, now, suppressed_by_id=window_id)
+        alert = _suppressed_alert(integration, event, now, window_id)
         if incident is not None:
             incident_services.timeline_event_record(
                 incident=incident, kind=TimelineKind.MAINTENANCE_SUPPRESSED, at=now,
@@ -183,9 +180,8 @@ def _trigger(integration: Integration, event: NormalizedEvent, window_id: int | 
         result = "created"
     else:
         result = "joined"
-    alert = _new_alert(integration, event, now, incident_id=incident.pk,
-                       slot=key if result == "created" else None)
-    _incident_alert_received(incident, now, _alert_payload(alert, integration, joined=result != "created"))
+    alert = _received_alert(integration, event, now, incident, slot=key if result == "created" else None,
+                            joined=result != "created")
     if incident.status == S.MONITORING:
         status = S.FIXING if incident.acknowledged_at else S.TRIGGERED
         incident_services.incident_transition(incident=incident, status=status, system=True,
@@ -195,14 +191,20 @@ def _trigger(integration: Integration, event: NormalizedEvent, window_id: int | 
     return Outcome(result, event.dedup_key, alert.pk, incident.pk)
 
 
-def _incident_alert_received(incident: Incident, at: datetime, payload: dict) -> None:
-    """The timeline notes the alert (no page by itself). Its ``alert_count`` grew with the alert's
-    INSERT (``fastpath``): incidents.services has no use case for the counter yet, so that is
-    ingestion's one write to an Incident row, on a row locked above; it moves to
-    ``incidents.services`` once one exists."""
+def _received_alert(integration: Integration, event: NormalizedEvent, now: datetime, incident: Incident, *,
+                    slot: AlertKey | None, joined: bool) -> Alert:
+    """The alert joins ``incident`` (locked above, or created in this transaction) and the timeline
+    notes it (no page by itself), in one statement with the slot pointer of a new incident
+    (``fastpath.alert_insert_received``). Its ``alert_count`` grows with the alert's INSERT:
+    incidents.services has no use case for the counter yet, so that is ingestion's one write to an
+    Incident row; it moves to ``incidents.services`` once one exists."""
+    values = _alert_values(integration, event, now, incident_id=incident.pk)
+    payload = _payload_of(event.dedup_key, values["summary"], event.severity, values["source"], integration,
+                          joined=joined)
+    alert, event_id = fastpath.alert_insert_received(slot=slot, payload=payload, **values)
     incident.alert_count = (incident.alert_count or 0) + 1
-    incident_services.timeline_event_record(incident=incident, kind=TimelineKind.ALERT_RECEIVED, at=at,
-                                            payload=payload)
+    incident_events.enqueue_written_on_commit(TimelineKind.ALERT_RECEIVED, event_id)
+    return alert
 
 
 def _resolve(integration: Integration, event: NormalizedEvent, window_id: int | None) -> Outcome:

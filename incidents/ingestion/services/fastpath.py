@@ -82,16 +82,17 @@ def _lock_sql(alias: str) -> str:
 
 
 @cache
-def _insert_sql(alias: str, count_on_incident: bool, point_slot: bool = False) -> str:
+def _insert_sql(alias: str, count_on_incident: bool, point_slot: bool = False, record_event: bool = False) -> str:
     """INSERT the alert; with ``count_on_incident`` the same statement grows the incident's
-    alert_count, with ``point_slot`` it points a slot at the incident (data-modifying CTEs: one
-    round trip instead of two or three)."""
+    alert_count, with ``point_slot`` it points a slot at the incident, with ``record_event`` it
+    writes the ``alert_received`` timeline event (data-modifying CTEs: one round trip instead of
+    up to four). Returns the alert's id, and the event's with ``record_event``."""
     connection = connections[alias]
     quote = connection.ops.quote_name
     columns = ", ".join(_q(connection, Alert, name) for name in ALERT_FIELDS)
     values = ", ".join("%s::jsonb" if name in JSON_FIELDS else "%s" for name in ALERT_FIELDS)
-    insert = (f"INSERT INTO {quote(Alert._meta.db_table)} ({columns}) "  # noqa: S608
-              f"VALUES ({values}) RETURNING {_q(connection, Alert, 'id')}")
+    alert_id = _q(connection, Alert, "id")
+    insert = f"INSERT INTO {quote(Alert._meta.db_table)} ({columns}) VALUES ({values}) "  # noqa: S608
     ctes = []
     if count_on_incident:
         count = _q(connection, Incident, "alert_count")
@@ -100,6 +101,17 @@ def _insert_sql(alias: str, count_on_incident: bool, point_slot: bool = False) -
     if point_slot:
         ctes.append(f"pointed AS (UPDATE {quote(AlertKey._meta.db_table)} "  # noqa: S608
                     f"SET {_q(connection, AlertKey, 'incident_id')} = %s WHERE {_q(connection, AlertKey, 'id')} = %s)")
+    if record_event:
+        event_columns = ", ".join(_q(connection, TimelineEvent, name) for name in EVENT_FIELDS)
+        ctes.append(f"alert AS ({insert}RETURNING {alert_id} AS id, {_q(connection, Alert, 'organization_id')} AS "
+                    f"organization_id, {_q(connection, Alert, 'incident_id')} AS incident_id, "
+                    f"{_q(connection, Alert, 'received_at')} AS received_at)")
+        ctes.append(f"event AS (INSERT INTO {quote(TimelineEvent._meta.db_table)} ({event_columns}) "  # noqa: S608
+                    f"SELECT alert.organization_id, alert.incident_id, {_literal(TimelineKind.ALERT_RECEIVED)}, NULL, "
+                    f"jsonb_build_object('alert_id', alert.id) || %s::jsonb, alert.received_at FROM alert "
+                    f"RETURNING {_q(connection, TimelineEvent, 'id')} AS id)")
+        return f"WITH {', '.join(ctes)} SELECT alert.id, event.id FROM alert, event"  # noqa: S608
+    insert += f"RETURNING {alert_id}"
     return f"WITH {', '.join(ctes)} {insert}" if ctes else insert
 
 
@@ -178,25 +190,51 @@ def alert_insert(*, count_on_incident: bool = False, slot: AlertKey | None = Non
     """Insert an alert; return it as a saved instance (all its fields set). ``count_on_incident``:
     also add one to its incident's ``alert_count`` (the caller holds that row's lock). ``slot``:
     also point that (locked) slot at the alert's incident, as ``slot.save()`` would."""
+    return _alert_insert(count_on_incident, slot, None, values)[0]
+
+
+def alert_insert_received(*, slot: AlertKey | None = None, payload: dict, **values) -> tuple[Alert, int]:
+    """``alert_insert`` for an alert that joins its incident (counted, the caller holds the
+    incident's lock), with the incident's ``alert_received`` timeline event, whose payload is
+    ``payload`` plus the alert's id, in the same statement. Returns the alert and the event's id
+    (the caller hands it to the outbox)."""
+    return _alert_insert(True, slot, payload, values)
+
+
+def _alert_insert(count_on_incident: bool, slot: AlertKey | None, payload: dict | None,
+                  values: dict) -> tuple[Alert, int | None]:
     alias = router.db_for_write(Alert)
     if slot is not None:
         slot.incident_id = values["incident_id"]
     if not _is_postgresql(alias):
-        alert = Alert.objects.create(**{name: values[name] for name in ALERT_FIELDS})
-        if count_on_incident:
-            Incident.objects.filter(pk=values["incident_id"]).update(alert_count=F("alert_count") + 1)
-        if slot is not None:
-            slot.save(update_fields=["incident"])
-        return alert
+        return _alert_insert_orm(count_on_incident, slot, payload, values)
     params = [json.dumps(values[name]) if name in JSON_FIELDS else values[name] for name in ALERT_FIELDS]
     if slot is not None:
         params[:0] = [values["incident_id"], slot.pk]
     if count_on_incident:
         params.insert(0, values["incident_id"])
+    if payload is not None:
+        params.append(json.dumps(payload))
     with connections[alias].cursor() as cursor:
-        cursor.execute(_insert_sql(alias, count_on_incident, slot is not None), params)
-        (pk,) = cursor.fetchone()
-    return Alert.from_db(alias, ("id", *ALERT_FIELDS), (pk, *(values[name] for name in ALERT_FIELDS)))
+        cursor.execute(_insert_sql(alias, count_on_incident, slot is not None, payload is not None), params)
+        pk, *event_id = cursor.fetchone()
+    alert = Alert.from_db(alias, ("id", *ALERT_FIELDS), (pk, *(values[name] for name in ALERT_FIELDS)))
+    return alert, event_id[0] if event_id else None
+
+
+def _alert_insert_orm(count_on_incident: bool, slot: AlertKey | None, payload: dict | None,
+                      values: dict) -> tuple[Alert, int | None]:
+    alert = Alert.objects.create(**{name: values[name] for name in ALERT_FIELDS})
+    if count_on_incident:
+        Incident.objects.filter(pk=values["incident_id"]).update(alert_count=F("alert_count") + 1)
+    if slot is not None:
+        slot.save(update_fields=["incident"])
+    if payload is None:
+        return alert, None
+    event = TimelineEvent.objects.create(organization_id=alert.organization_id, incident_id=alert.incident_id,
+                                         kind=TimelineKind.ALERT_RECEIVED, at=alert.received_at,
+                                         payload={"alert_id": alert.pk, **payload})
+    return alert, event.pk
 
 
 # What a joining alert is by definition (a trigger outside any maintenance window), written as
