@@ -135,9 +135,19 @@ def _is_resend(key: AlertKey, incident: Incident | None, window_id: int | None) 
     return window_id is not None and firing.filter(suppressed_by_id=window_id).exists()
 
 
-def _lock_key_and_open_incident(integration: Integration, dedup_key: str) -> tuple[AlertKey, Incident | None]:
+def _lock_key_and_open_incident(integration: Integration, dedup_key: str, *,
+                                new_key_likely: bool = False) -> tuple[AlertKey, Incident | None]:
     """The fast path of a repeated key: the slot and its open incident locked in one query (an inner
-    join, so both rows are locked, slot first); otherwise the slot alone, created if missing."""
+    join, so both rows are locked, slot first); otherwise the slot alone, created if missing.
+    ``new_key_likely`` (the join statement found no open incident for the key): the slot's INSERT
+    comes first, so a new key costs one round trip instead of three; an existing one, one more.
+    A concurrent trigger of the same new key waits on the unique index until this transaction
+    ends, then finds the slot (and the incident it opened) through the lookups below."""
+    if new_key_likely:
+        key = fastpath.alert_key_insert(organization_id=integration.organization_id,
+                                        service_id=integration.service_id, dedup_key=dedup_key)
+        if key is not None:
+            return key, None
     found = fastpath.lock_slot_with_open_incident(service_id=integration.service_id, dedup_key=dedup_key)
     if found is not None:
         return found
@@ -160,7 +170,9 @@ def _severity_for(integration: Integration, alert_severity: str) -> Severity | s
 
 def _trigger(integration: Integration, event: NormalizedEvent, window_id: int | None) -> Outcome:
     now = timezone.now()
-    key, incident = _lock_key_and_open_incident(integration, event.dedup_key)
+    # Without a window or resend check, the join statement ran first and found no open incident.
+    key, incident = _lock_key_and_open_incident(integration, event.dedup_key,
+                                                new_key_likely=window_id is None and not event.resend_is_noop)
     if event.resend_is_noop and _is_resend(key, incident, window_id):
         return Outcome("duplicate", event.dedup_key, incident_id=incident.pk if incident else None)
     if window_id is not None:
