@@ -82,3 +82,31 @@ def test_two_transactions_at_once_wait_for_each_other():
     for thread in threads:
         thread.join(timeout=30)
     assert results == {"first": 1, "second": 2}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_creation_takes_no_number(make_org):
+    """Arguments are checked before the counter moves: a bad severity leaves no gap."""
+    from tenancy.errors import ApplicationError
+
+    organization = make_org()
+    with pytest.raises(ApplicationError):
+        services.incident_create(organization=organization, title="x", severity="P9")
+    assert services.incident_create(organization=organization, title="x", severity="P3").number == 1
+
+
+@pytest.mark.django_db
+def test_a_new_incident_is_written_whole(make_org):
+    """The one-statement write: checklists in template order, the created event with its payload,
+    the commander-less incident with no participant, and the instance returned as saved."""
+    organization = make_org()
+    incident = services.incident_create(organization=organization, title="  Disk full ", severity="P1")
+    stored = Incident.objects.get(pk=incident.pk)
+    assert (stored.number, stored.title, stored.severity_id) == (1, "Disk full", incident.severity_id)
+    assert incident.number == 1
+    assert not incident._state.adding
+    assert list(stored.checklist_items.values_list("position", flat=True))[:2] == [0, 1]
+    event = stored.timeline.get()
+    assert event.kind == "incident_created"
+    assert event.payload["title"] == "Disk full"
+    assert not stored.participants.exists()

@@ -60,3 +60,32 @@ def test_parallel_service_calls_trigger_and_resolve_stay_consistent():
     assert Incident.objects.count() == 1
     services.alert_ingest(integration=integration, event=NormalizedEvent(action=EventAction.RESOLVE, dedup_key="k"))
     assert Incident.objects.get().status == "monitoring"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_new_keys_open_incidents_numbered_consecutively():
+    """New keys at once in one org: each opens its own incident, numbers 1..N with no gap or
+    duplicate, and each incident has its checklists, its alert and both timeline events."""
+    organization = OrganizationFactory()
+    integration, _key = make_integration(organization, kind="webhook",
+                                         service=ServiceFactory(organization=organization))
+    barrier = threading.Barrier(PARALLEL)
+
+    def trigger(index):
+        try:
+            barrier.wait()
+            return services.alert_ingest(integration=integration, event=NormalizedEvent(
+                action=EventAction.TRIGGER, dedup_key=f"new-{index}", summary=f"alert {index}")).result
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(PARALLEL) as pool:
+        results = list(pool.map(trigger, range(PARALLEL)))
+    assert results == ["created"] * PARALLEL
+    incidents = Incident.objects.filter(organization=organization)
+    assert sorted(incidents.values_list("number", flat=True)) == list(range(1, PARALLEL + 1))
+    for incident in incidents:
+        assert incident.alert_count == 1
+        assert incident.checklist_items.exists()
+        kinds = list(incident.timeline.values_list("kind", flat=True))  # paging (eager here) adds its own
+        assert (kinds.count("incident_created"), kinds.count("alert_received")) == (1, 1)
