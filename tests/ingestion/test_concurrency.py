@@ -40,23 +40,28 @@ def test_parallel_http_triggers_with_one_dedup_key_open_one_incident(live_server
     assert Alert.objects.filter(incident=incident).count() == PARALLEL
 
 
-@pytest.mark.django_db(transaction=True)
-def test_parallel_service_calls_trigger_and_resolve_stay_consistent():
-    organization = OrganizationFactory()
-    integration, _key = make_integration(organization, kind="webhook",
-                                         service=ServiceFactory(organization=organization))
+def trigger_in_parallel(integration, dedup_key_of) -> list[str]:
+    """PARALLEL triggers at once, each on its own connection; their results."""
     barrier = threading.Barrier(PARALLEL)
 
     def trigger(index):
         try:
             barrier.wait()
-            services.alert_ingest(integration=integration, event=NormalizedEvent(
-                action=EventAction.TRIGGER, dedup_key="k", summary=f"alert {index}"))
+            return services.alert_ingest(integration=integration, event=NormalizedEvent(
+                action=EventAction.TRIGGER, dedup_key=dedup_key_of(index), summary=f"alert {index}")).result
         finally:
             connection.close()
 
     with ThreadPoolExecutor(PARALLEL) as pool:
-        list(pool.map(trigger, range(PARALLEL)))
+        return list(pool.map(trigger, range(PARALLEL)))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_service_calls_trigger_and_resolve_stay_consistent():
+    organization = OrganizationFactory()
+    integration, _key = make_integration(organization, kind="webhook",
+                                         service=ServiceFactory(organization=organization))
+    trigger_in_parallel(integration, lambda _index: "k")
     assert Incident.objects.count() == 1
     services.alert_ingest(integration=integration, event=NormalizedEvent(action=EventAction.RESOLVE, dedup_key="k"))
     assert Incident.objects.get().status == "monitoring"
@@ -69,18 +74,7 @@ def test_parallel_new_keys_open_incidents_numbered_consecutively():
     organization = OrganizationFactory()
     integration, _key = make_integration(organization, kind="webhook",
                                          service=ServiceFactory(organization=organization))
-    barrier = threading.Barrier(PARALLEL)
-
-    def trigger(index):
-        try:
-            barrier.wait()
-            return services.alert_ingest(integration=integration, event=NormalizedEvent(
-                action=EventAction.TRIGGER, dedup_key=f"new-{index}", summary=f"alert {index}")).result
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(PARALLEL) as pool:
-        results = list(pool.map(trigger, range(PARALLEL)))
+    results = trigger_in_parallel(integration, lambda index: f"new-{index}")
     assert results == ["created"] * PARALLEL
     incidents = Incident.objects.filter(organization=organization)
     assert sorted(incidents.values_list("number", flat=True)) == list(range(1, PARALLEL + 1))
