@@ -55,6 +55,7 @@ class MachineHandler:
             return HttpResponse(json.dumps({"message": "Not found.", "errors": {"path": ["No such endpoint."]}}),
                                 status=404, content_type="application/json")
         try:
+            request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware checks it for every other route
             return match.func(request, *match.args, **match.kwargs)
         except Exception as exc:  # Django's conversion: 4xx for its own exceptions, a logged 500 else
             return response_for_exception(request, exc)

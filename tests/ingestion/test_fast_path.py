@@ -17,10 +17,10 @@ from incidents.ingestion.services import alert_ingest, fastpath
 from incidents.models import Incident, TimelineEvent
 
 
-def wsgi(method: str, path: str, body: bytes = b"") -> tuple[str, dict, bytes]:
+def wsgi(method: str, path: str, body: bytes = b"", host: str = "127.0.0.1") -> tuple[str, dict, bytes]:
     """One request straight through config.wsgi.application, as gunicorn makes it."""
     environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80",
-               "HTTP_HOST": "127.0.0.1", "REMOTE_ADDR": "127.0.0.1", "SERVER_PROTOCOL": "HTTP/1.1",
+               "HTTP_HOST": host, "REMOTE_ADDR": "127.0.0.1", "SERVER_PROTOCOL": "HTTP/1.1",
                "wsgi.input": io.BytesIO(body), "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr,
                "CONTENT_LENGTH": str(len(body)), "CONTENT_TYPE": "application/json"}
     started = {}
@@ -68,6 +68,8 @@ def test_the_short_path_answers_bad_input_and_unknown_routes_with_json_4xx(integ
     assert json.loads(content)["errors"] == {"path": ["No such endpoint."]}
     status, _headers, _content = wsgi("GET", "/v2/enqueue")
     assert status.startswith("405")
+    status, _headers, _content = wsgi("POST", f"/integrations/v1/alertmanager/{key}/", b"{}", host="evil.example")
+    assert status.startswith("400")  # ALLOWED_HOSTS holds here too
     assert not Alert.objects.exists()
 
 
