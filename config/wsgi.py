@@ -13,6 +13,7 @@ Everything else goes through Django's handler as configured. The views are the s
 
 import json
 import os
+from functools import lru_cache
 
 from django.core.wsgi import get_wsgi_application
 
@@ -33,7 +34,9 @@ class MachineHandler:
     """A WSGI application for the views of one URLconf, without Django's request pipeline."""
 
     def __init__(self, urlconf: str):
-        self.resolver = get_resolver(urlconf)
+        # A monitor posts to the same URL again and again: its resolution is kept (a bounded cache;
+        # a path that does not resolve raises and is not kept).
+        self.resolve = lru_cache(maxsize=4096)(get_resolver(urlconf).resolve)
 
     def __call__(self, environ, start_response):
         close_old_connections()
@@ -50,7 +53,7 @@ class MachineHandler:
 
     def get_response(self, request) -> HttpResponse:
         try:
-            match = self.resolver.resolve(request.path_info)
+            match = self.resolve(request.path_info)
         except Resolver404:
             return HttpResponse(json.dumps({"message": "Not found.", "errors": {"path": ["No such endpoint."]}}),
                                 status=404, content_type="application/json")
