@@ -8,6 +8,8 @@ import sys
 
 import pytest
 from django.db import connection, transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from config.wsgi import application
 from incidents.ingestion.enums import EventAction
@@ -133,3 +135,13 @@ def test_the_join_statement_sends_each_value_once():
     assert (sql, names) == ("a = $1 AND b = $2 AND c = $1::bigint", ("x", "y"))
     with pytest.raises(ValueError, match="it's"):
         fastpath._literal("it's")
+
+
+@pytest.mark.django_db(transaction=True)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(["alertmanager", "datadog", "cloudwatch", "webhook", "heartbeat", "pagerduty_v2", "x"]),
+       tail=st.text(max_size=40), method=st.sampled_from(["GET", "POST", "PUT", "HEAD"]), body=st.binary(max_size=300))
+def test_the_short_path_never_answers_a_5xx_to_garbage(kind, tail, method, body):
+    path = f"/integrations/v1/{kind}/{tail}"
+    status, _headers, _content = wsgi(method, path.encode("utf-8", "surrogatepass").decode("latin-1"), body)
+    assert int(status[:3]) < 500, (method, path, status)
