@@ -81,38 +81,44 @@ def _lock_sql(alias: str) -> str:
             f"FOR UPDATE")
 
 
-@cache
-def _insert_sql(alias: str, count_on_incident: bool, point_slot: bool = False, record_event: bool = False) -> str:
-    """INSERT the alert; with ``count_on_incident`` the same statement grows the incident's
-    alert_count, with ``point_slot`` it points a slot at the incident, with ``record_event`` it
-    writes the ``alert_received`` timeline event (data-modifying CTEs: one round trip instead of
-    up to four). Returns the alert's id, and the event's with ``record_event``."""
-    connection = connections[alias]
-    quote = connection.ops.quote_name
+def _alert_returning(connection) -> str:
+    """What the ``alert`` CTE of an insert returns for ``_received_event_cte``."""
+    return "RETURNING " + ", ".join(f"{_q(connection, Alert, name)} AS {name}"
+                                    for name in ("id", "organization_id", "incident_id", "received_at"))
+
+
+def _received_event_cte(connection, payload: str) -> str:
+    """The ``event`` CTE: the ``alert_received`` timeline event of the row the ``alert`` CTE
+    inserted, its payload the SQL ``payload`` plus the alert's id."""
+    columns = ", ".join(_q(connection, TimelineEvent, name) for name in EVENT_FIELDS)
+    return (f"event AS (INSERT INTO {connection.ops.quote_name(TimelineEvent._meta.db_table)} ({columns}) "  # noqa: S608
+            f"SELECT alert.organization_id, alert.incident_id, {_literal(TimelineKind.ALERT_RECEIVED)}, NULL, "
+            f"jsonb_build_object('alert_id', alert.id) || {payload}::jsonb, alert.received_at FROM alert "
+            f"RETURNING {_q(connection, TimelineEvent, 'id')} AS id)")
+
+
+def _alert_insert_sql(connection) -> str:
     columns = ", ".join(_q(connection, Alert, name) for name in ALERT_FIELDS)
     values = ", ".join("%s::jsonb" if name in JSON_FIELDS else "%s" for name in ALERT_FIELDS)
-    alert_id = _q(connection, Alert, "id")
-    insert = f"INSERT INTO {quote(Alert._meta.db_table)} ({columns}) VALUES ({values}) "  # noqa: S608
-    ctes = []
-    if count_on_incident:
-        count = _q(connection, Incident, "alert_count")
-        ctes.append(f"counted AS (UPDATE {quote(Incident._meta.db_table)} "  # noqa: S608
-                    f"SET {count} = {count} + 1 WHERE {_q(connection, Incident, 'id')} = %s)")
+    return f"INSERT INTO {connection.ops.quote_name(Alert._meta.db_table)} ({columns}) VALUES ({values}) "  # noqa: S608
+
+
+@cache
+def _received_sql(alias: str, point_slot: bool) -> str:
+    """One statement (data-modifying CTEs, one round trip instead of up to four): grow the
+    incident's alert_count, with ``point_slot`` point a slot at the incident, insert the alert and
+    its ``alert_received`` timeline event. Returns the alert's and the event's ids."""
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    count = _q(connection, Incident, "alert_count")
+    ctes = [f"counted AS (UPDATE {quote(Incident._meta.db_table)} "  # noqa: S608
+            f"SET {count} = {count} + 1 WHERE {_q(connection, Incident, 'id')} = %s)"]
     if point_slot:
         ctes.append(f"pointed AS (UPDATE {quote(AlertKey._meta.db_table)} "  # noqa: S608
                     f"SET {_q(connection, AlertKey, 'incident_id')} = %s WHERE {_q(connection, AlertKey, 'id')} = %s)")
-    if record_event:
-        event_columns = ", ".join(_q(connection, TimelineEvent, name) for name in EVENT_FIELDS)
-        ctes.append(f"alert AS ({insert}RETURNING {alert_id} AS id, {_q(connection, Alert, 'organization_id')} AS "
-                    f"organization_id, {_q(connection, Alert, 'incident_id')} AS incident_id, "
-                    f"{_q(connection, Alert, 'received_at')} AS received_at)")
-        ctes.append(f"event AS (INSERT INTO {quote(TimelineEvent._meta.db_table)} ({event_columns}) "  # noqa: S608
-                    f"SELECT alert.organization_id, alert.incident_id, {_literal(TimelineKind.ALERT_RECEIVED)}, NULL, "
-                    f"jsonb_build_object('alert_id', alert.id) || %s::jsonb, alert.received_at FROM alert "
-                    f"RETURNING {_q(connection, TimelineEvent, 'id')} AS id)")
-        return f"WITH {', '.join(ctes)} SELECT alert.id, event.id FROM alert, event"  # noqa: S608
-    insert += f"RETURNING {alert_id}"
-    return f"WITH {', '.join(ctes)} {insert}" if ctes else insert
+    ctes.append(f"alert AS ({_alert_insert_sql(connection)}{_alert_returning(connection)})")
+    ctes.append(_received_event_cte(connection, "%s"))
+    return f"WITH {', '.join(ctes)} SELECT alert.id, event.id FROM alert, event"  # noqa: S608
 
 
 def _is_postgresql(alias: str) -> bool:
@@ -186,51 +192,46 @@ def alert_key_insert(*, organization_id: int, service_id: int, dedup_key: str) -
     return AlertKey.from_db(alias, KEY_FIELDS, (row[0], *(values[name] for name in KEY_FIELDS[1:])))
 
 
-def alert_insert(*, count_on_incident: bool = False, slot: AlertKey | None = None, **values) -> Alert:
-    """Insert an alert; return it as a saved instance (all its fields set). ``count_on_incident``:
-    also add one to its incident's ``alert_count`` (the caller holds that row's lock). ``slot``:
-    also point that (locked) slot at the alert's incident, as ``slot.save()`` would."""
-    return _alert_insert(count_on_incident, slot, None, values)[0]
+def alert_insert(**values) -> Alert:
+    """Insert an alert that joins no incident; return it as a saved instance (all its fields set)."""
+    alias = router.db_for_write(Alert)
+    if not _is_postgresql(alias):
+        return Alert.objects.create(**{name: values[name] for name in ALERT_FIELDS})
+    with connections[alias].cursor() as cursor:
+        cursor.execute(_alert_insert_sql(connections[alias]) + f"RETURNING {_q(connections[alias], Alert, 'id')}",
+                       _alert_params(values))
+        (pk,) = cursor.fetchone()
+    return Alert.from_db(alias, ("id", *ALERT_FIELDS), (pk, *(values[name] for name in ALERT_FIELDS)))
 
 
 def alert_insert_received(*, slot: AlertKey | None = None, payload: dict, **values) -> tuple[Alert, int]:
-    """``alert_insert`` for an alert that joins its incident (counted, the caller holds the
-    incident's lock), with the incident's ``alert_received`` timeline event, whose payload is
-    ``payload`` plus the alert's id, in the same statement. Returns the alert and the event's id
-    (the caller hands it to the outbox)."""
-    return _alert_insert(True, slot, payload, values)
-
-
-def _alert_insert(count_on_incident: bool, slot: AlertKey | None, payload: dict | None,
-                  values: dict) -> tuple[Alert, int | None]:
+    """Insert an alert that joins its incident (the caller holds the incident's lock, or created
+    it): its ``alert_count`` grows and the incident's ``alert_received`` timeline event, whose
+    payload is ``payload`` plus the alert's id, is written in the same statement; ``slot`` (the
+    key of a new incident) is pointed at the incident too, as ``slot.save()`` would. Returns the
+    alert and the event's id (the caller hands it to the outbox)."""
     alias = router.db_for_write(Alert)
     if slot is not None:
         slot.incident_id = values["incident_id"]
     if not _is_postgresql(alias):
-        return _alert_insert_orm(count_on_incident, slot, payload, values)
-    params = [json.dumps(values[name]) if name in JSON_FIELDS else values[name] for name in ALERT_FIELDS]
-    if slot is not None:
-        params[:0] = [values["incident_id"], slot.pk]
-    if count_on_incident:
-        params.insert(0, values["incident_id"])
-    if payload is not None:
-        params.append(json.dumps(payload))
+        return _alert_insert_received_orm(slot, payload, values)
+    params = [values["incident_id"], *((values["incident_id"], slot.pk) if slot is not None else ()),
+              *_alert_params(values), json.dumps(payload)]
     with connections[alias].cursor() as cursor:
-        cursor.execute(_insert_sql(alias, count_on_incident, slot is not None, payload is not None), params)
-        pk, *event_id = cursor.fetchone()
-    alert = Alert.from_db(alias, ("id", *ALERT_FIELDS), (pk, *(values[name] for name in ALERT_FIELDS)))
-    return alert, event_id[0] if event_id else None
+        cursor.execute(_received_sql(alias, slot is not None), params)
+        pk, event_id = cursor.fetchone()
+    return Alert.from_db(alias, ("id", *ALERT_FIELDS), (pk, *(values[name] for name in ALERT_FIELDS))), event_id
 
 
-def _alert_insert_orm(count_on_incident: bool, slot: AlertKey | None, payload: dict | None,
-                      values: dict) -> tuple[Alert, int | None]:
+def _alert_params(values: dict) -> list:
+    return [json.dumps(values[name]) if name in JSON_FIELDS else values[name] for name in ALERT_FIELDS]
+
+
+def _alert_insert_received_orm(slot: AlertKey | None, payload: dict, values: dict) -> tuple[Alert, int]:
     alert = Alert.objects.create(**{name: values[name] for name in ALERT_FIELDS})
-    if count_on_incident:
-        Incident.objects.filter(pk=values["incident_id"]).update(alert_count=F("alert_count") + 1)
+    Incident.objects.filter(pk=values["incident_id"]).update(alert_count=F("alert_count") + 1)
     if slot is not None:
         slot.save(update_fields=["incident"])
-    if payload is None:
-        return alert, None
     event = TimelineEvent.objects.create(organization_id=alert.organization_id, incident_id=alert.incident_id,
                                          kind=TimelineKind.ALERT_RECEIVED, at=alert.received_at,
                                          payload={"alert_id": alert.pk, **payload})
@@ -266,8 +267,7 @@ def _join_sql(alias: str, asynchronous: bool) -> tuple[str, tuple[str, ...]]:
     often the SQL uses it."""
     connection = connections[alias]
     quote = connection.ops.quote_name
-    key_table, incident_table, alert_table, event_table = (
-        quote(model._meta.db_table) for model in (AlertKey, Incident, Alert, TimelineEvent))
+    key_table, incident_table, alert_table = (quote(model._meta.db_table) for model in (AlertKey, Incident, Alert))
     incident_id, count = _q(connection, Incident, "id"), _q(connection, Incident, "alert_count")
     alert_columns = ", ".join(_q(connection, Alert, name) for name in ALERT_FIELDS)
 
@@ -280,7 +280,6 @@ def _join_sql(alias: str, asynchronous: bool) -> tuple[str, tuple[str, ...]]:
         return _typed(connection, Alert, name, name)
 
     alert_values = ", ".join(alert_value(name) for name in ALERT_FIELDS)
-    event_columns = ", ".join(_q(connection, TimelineEvent, name) for name in EVENT_FIELDS)
     return _bind(
         f"WITH slot AS (UPDATE {incident_table} i SET {count} = i.{count} + 1 FROM {key_table} k "  # noqa: S608
         f"WHERE k.{_q(connection, AlertKey, 'service_id')} = %(service_id)s "
@@ -289,13 +288,7 @@ def _join_sql(alias: str, asynchronous: bool) -> tuple[str, tuple[str, ...]]:
         f"AND i.{_q(connection, Incident, 'status')} IN ({', '.join(_literal(status) for status in JOIN_STATUSES)}) "
         f"{ASYNC_COMMIT_CONDITION if asynchronous else ''}RETURNING i.{incident_id} AS incident_id), "
         f"alert AS (INSERT INTO {alert_table} ({alert_columns}) SELECT {alert_values} FROM slot "
-        f"RETURNING {_q(connection, Alert, 'id')} AS id, {_q(connection, Alert, 'incident_id')} AS incident_id), "
-        f"event AS (INSERT INTO {event_table} ({event_columns}) SELECT "
-        f"{_typed(connection, TimelineEvent, 'organization_id', 'organization_id')}, alert.incident_id, "
-        f"{_literal(TimelineKind.ALERT_RECEIVED)}, NULL, "
-        f"jsonb_build_object('alert_id', alert.id) || %(payload)s::jsonb, "
-        f"{_typed(connection, TimelineEvent, 'at', 'received_at')} FROM alert "
-        f"RETURNING {_q(connection, TimelineEvent, 'id')} AS id) "
+        f"{_alert_returning(connection)}), {_received_event_cte(connection, '%(payload)s')} "
         f"SELECT alert.id, alert.incident_id, event.id FROM alert, event"
     )
 
