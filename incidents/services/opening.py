@@ -24,6 +24,7 @@ from incidents.defaults import CHECKLIST_TEMPLATES
 from incidents.enums import ParticipantRole, TimelineKind
 from incidents.models import ChecklistItem, Incident, IncidentSequence, Participant, TimelineEvent
 from incidents.services.common import timeline_event_record
+from incidents.sql import typed_parameter
 from tenancy.models import User
 
 NUMBER_PLACEHOLDER = "{number}"
@@ -83,14 +84,6 @@ def _incident_fields() -> tuple:
                  if not field.primary_key and field.name not in NUMBERED_FIELDS)
 
 
-def _typed(connection, field) -> str:
-    """A parameter cast to its column's type (an INSERT … SELECT has no column to infer it from).
-    Text goes as ``text``: the assignment to ``varchar(n)`` still refuses an over-long value,
-    which an explicit cast to ``varchar(n)`` would truncate."""
-    text = field.get_internal_type() in ("CharField", "TextField", "SlugField")
-    return f"%s::{'text' if text else field.db_type(connection)}"
-
-
 @cache
 def _insert_sql(alias: str) -> str:
     """Counter, incident, checklist items (one row per template entry, from arrays), the
@@ -105,11 +98,9 @@ def _insert_sql(alias: str) -> str:
     def column(model, name):
         return quote(model._meta.get_field(name).column)
 
-    sequence, organization, last = (table(IncidentSequence), column(IncidentSequence, "organization"),
-                                    column(IncidentSequence, "last_number"))
     fields = _incident_fields()
     incident_columns = ", ".join(quote(field.column) for field in fields)
-    incident_values = ", ".join(_typed(connection, field) for field in fields)
+    incident_values = ", ".join(typed_parameter(connection, field) for field in fields)
     numbered = ", ".join(column(Incident, name) for name in NUMBERED_FIELDS)
     item_columns = ", ".join(column(ChecklistItem, name) for name in (
         "organization", "incident", "checklist", "key", "label", "position", "done", "automatic"))
@@ -119,8 +110,7 @@ def _insert_sql(alias: str) -> str:
         "organization", "incident", "kind", "actor", "payload", "at"))
     incident_id, incident_org = column(Incident, "id"), column(Incident, "organization")
     return (
-        f"WITH counter AS (INSERT INTO {sequence} ({organization}, {last}) VALUES (%s, 1) "  # noqa: S608
-        f"ON CONFLICT ({organization}) DO UPDATE SET {last} = {sequence}.{last} + 1 RETURNING {last} AS number), "
+        f"WITH counter AS ({_next_number_sql(alias)}), "  # noqa: S608
         f"incident AS (INSERT INTO {table(Incident)} ({incident_columns}, {numbered}) "
         f"SELECT {incident_values}, counter.number, replace(%s::text, '{NUMBER_PLACEHOLDER}', counter.number::text) "
         f"FROM counter RETURNING {incident_id} AS id, {incident_org} AS organization_id, "
@@ -146,7 +136,7 @@ def _next_number_sql(alias: str) -> str:
     organization = quote(IncidentSequence._meta.get_field("organization").column)
     last = quote(IncidentSequence._meta.get_field("last_number").column)
     return (f"INSERT INTO {table} ({organization}, {last}) VALUES (%s, 1) "  # noqa: S608
-            f"ON CONFLICT ({organization}) DO UPDATE SET {last} = {table}.{last} + 1 RETURNING {last}")
+            f"ON CONFLICT ({organization}) DO UPDATE SET {last} = {table}.{last} + 1 RETURNING {last} AS number")
 
 
 def _next_number(organization_id: int) -> int:

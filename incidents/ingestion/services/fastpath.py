@@ -27,6 +27,7 @@ from incidents.enums import OPEN_STATUSES, IncidentStatus, TimelineKind
 from incidents.ingestion.enums import AlertStatus
 from incidents.ingestion.models import Alert, AlertKey
 from incidents.models import Incident, TimelineEvent
+from incidents.sql import typed_parameter
 
 ALERT_FIELDS = ("organization_id", "integration_id", "service_id", "incident_id", "dedup_key", "status", "severity",
                 "summary", "source", "details", "links", "occurred_at", "received_at", "acknowledged_at",
@@ -51,21 +52,11 @@ PREPARE_THRESHOLD = 1  # any number: the statement asks to be prepared (``prepar
 
 
 def _column(model, name: str) -> str:
-    return model._meta.get_field(name.removesuffix("_id") if name.endswith("_id") else name).column
+    return model._meta.get_field(name.removesuffix("_id")).column
 
 
 def _q(connection, model, name: str) -> str:
     return connection.ops.quote_name(_column(model, name))
-
-
-def _typed(connection, model, name: str, parameter: str | None = None) -> str:
-    """A parameter cast to its column's type (a prepared statement's parameter in a SELECT list has
-    no type to infer). Text goes as ``text``: the assignment to ``varchar(n)`` still refuses an
-    over-long value, which an explicit cast to ``varchar(n)`` would truncate."""
-    field = model._meta.get_field(name.removesuffix("_id") if name.endswith("_id") else name)
-    text = field.get_internal_type() in ("CharField", "TextField")
-    placeholder = f"%({parameter})s" if parameter else "%s"
-    return f"{placeholder}::{'text' if text else field.db_type(connection)}"
 
 
 @cache
@@ -274,10 +265,10 @@ def _join_sql(alias: str, asynchronous: bool) -> tuple[str, tuple[str, ...]]:
     def alert_value(name):
         if name == "incident_id":
             return "slot.incident_id"
+        field = Alert._meta.get_field(name.removesuffix("_id"))
         if name in JOIN_CONSTANTS:
-            field = Alert._meta.get_field(name.removesuffix("_id"))
             return f"{_literal(JOIN_CONSTANTS[name])}::{field.db_type(connection)}"
-        return _typed(connection, Alert, name, name)
+        return typed_parameter(connection, field, f"%({name})s")
 
     alert_values = ", ".join(alert_value(name) for name in ALERT_FIELDS)
     return _bind(
