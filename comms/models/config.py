@@ -19,6 +19,19 @@ def validate_e164(value: str) -> None:
         raise ValidationError("Use the E.164 format, e.g. +14155550100.")
 
 
+class SecretUrl:
+    """A URL that is a credential (an incoming-webhook URL): the model stores it encrypted in
+    ``url_encrypted`` and shows only ``url_hint``, its redacted form."""
+
+    @property
+    def url(self) -> str:
+        return crypto.decrypt(self.url_encrypted)
+
+    def set_url(self, url: str) -> None:
+        self.url_encrypted = crypto.encrypt(url)
+        self.url_hint = crypto.redact_url(url)
+
+
 class ContactMethod(OrganizationOwned):
     """One way to reach a person: an address, number, chat webhook URL or chat user id, or webhook URL.
 
@@ -81,7 +94,7 @@ class NotificationRule(OrganizationOwned):
         return f"{self.urgency}: {self.channel} after {self.delay_minutes} min"
 
 
-class ChatDestination(OrganizationOwned):
+class ChatDestination(SecretUrl, OrganizationOwned):
     """An org chat channel (#incidents, #engineering) reached by an incoming webhook; announces incidents
     of the listed severities. The URL is a credential: encrypted at rest, never shown in full."""
 
@@ -101,14 +114,6 @@ class ChatDestination(OrganizationOwned):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def url(self) -> str:
-        return crypto.decrypt(self.url_encrypted)
-
-    def set_url(self, url: str) -> None:
-        self.url_encrypted = crypto.encrypt(url)
-        self.url_hint = crypto.redact_url(url)
 
 
 class SeverityRoute(OrganizationOwned):
@@ -143,7 +148,7 @@ class ChannelThrottle(OrganizationOwned):
         return f"{self.channel}: {self.max_count} per {self.per_seconds}s"
 
 
-class WebhookEndpoint(OrganizationOwned):
+class WebhookEndpoint(SecretUrl, OrganizationOwned):
     """Where an org wants incident events POSTed, signed with HMAC-SHA256 of its secret."""
 
     name = models.CharField(max_length=100)
@@ -159,14 +164,6 @@ class WebhookEndpoint(OrganizationOwned):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def url(self) -> str:
-        return crypto.decrypt(self.url_encrypted)
-
-    def set_url(self, url: str) -> None:
-        self.url_encrypted = crypto.encrypt(url)
-        self.url_hint = crypto.redact_url(url)
 
     @property
     def secret(self) -> str:
