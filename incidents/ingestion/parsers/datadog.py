@@ -1,20 +1,7 @@
 """Datadog webhooks (https://docs.datadoghq.com/integrations/webhooks/).
 
-The body to paste into Datadog's webhook integration (the ``$VARIABLES`` are Datadog's)::
-
-    {
-      "alert_cycle_key": "$ALERT_CYCLE_KEY",
-      "alert_transition": "$ALERT_TRANSITION",
-      "alert_id": "$ALERT_ID",
-      "aggregation_key": "$AGGREG_KEY",
-      "scope": "$ALERT_SCOPE",
-      "alert_type": "$ALERT_TYPE",
-      "priority": "$PRIORITY",
-      "title": "$EVENT_TITLE",
-      "body": "$EVENT_MSG",
-      "date": "$DATE_POSIX",
-      "link": "$LINK"
-    }
+The body to paste into Datadog's webhook integration is ``instructions.DATADOG_BODY`` (the
+``$VARIABLES`` are Datadog's; the API shows it with the routing key, the ingestion README too).
 
 The alert cycle key (one per trigger → recovery cycle of a monitor) is the dedup key;
 ``Recovered`` resolves. Datadog's default body (``title``, ``body``, ``id``, ``event_type``,
