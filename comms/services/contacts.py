@@ -168,12 +168,7 @@ def chat_destination_update(*, destination: ChatDestination, **changes) -> ChatD
     destination = ChatDestination.objects.select_for_update().get(pk=destination.pk)
     if "name" in changes:
         _check_unique_name(ChatDestination, destination.organization, changes["name"], destination.pk)
-    if "url" in changes:
-        destination.set_url(_check_url(changes.pop("url")))
-    for field, value in changes.items():
-        setattr(destination, field, value)
-    destination.save()
-    return destination
+    return _save_with_url(destination, changes)
 
 
 def severity_route_save(*, organization, severity_name: str, person_channels: list[str],
@@ -224,12 +219,17 @@ def webhook_endpoint_create(*, organization, name: str, url: str, events: list[s
 @transaction.atomic
 def webhook_endpoint_update(*, endpoint: WebhookEndpoint, **changes) -> WebhookEndpoint:
     endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+    return _save_with_url(endpoint, changes)
+
+
+def _save_with_url(instance, changes: dict):
+    """Apply ``changes`` to a locked ``SecretUrl`` model (a new ``url`` checked and encrypted) and save it."""
     if "url" in changes:
-        endpoint.set_url(_check_url(changes.pop("url")))
+        instance.set_url(_check_url(changes.pop("url")))
     for field, value in changes.items():
-        setattr(endpoint, field, value)
-    endpoint.save()
-    return endpoint
+        setattr(instance, field, value)
+    instance.save()
+    return instance
 
 
 def notification_rule_save(*, organization, user, urgency: str, channel: str, delay_minutes: int = 0,
