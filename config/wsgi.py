@@ -11,7 +11,6 @@ connection hygiene of the request signals (``close_old_connections`` before and 
 Everything else goes through Django's handler as configured. The views are the same either way
 (the test client, which always runs the full stack, included)."""
 
-import json
 import os
 from functools import lru_cache
 
@@ -25,6 +24,8 @@ from django.core.handlers.wsgi import WSGIRequest  # noqa: E402
 from django.db import close_old_connections  # noqa: E402
 from django.http import HttpResponse  # noqa: E402
 from django.urls import Resolver404, get_resolver  # noqa: E402
+
+from incidents.ingestion.endpoints import respond  # noqa: E402
 
 MACHINE_PATH_PREFIXES = ("/v2/enqueue", "/integrations/v1/")
 MACHINE_URLCONF = "incidents.ingestion.urls"
@@ -55,8 +56,7 @@ class MachineHandler:
         try:
             match = self.resolve(request.path_info)
         except Resolver404:
-            return HttpResponse(json.dumps({"message": "Not found.", "errors": {"path": ["No such endpoint."]}}),
-                                status=404, content_type="application/json")
+            return respond({"message": "Not found.", "errors": {"path": ["No such endpoint."]}}, 404)
         try:
             request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware checks it for every other route
             return match.func(request, *match.args, **match.kwargs)
