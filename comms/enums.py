@@ -70,3 +70,21 @@ class DeliveryState(models.TextChoices):
     PENDING = "pending", "Pending"
     DELIVERED = "delivered", "Delivered"
     FAILED = "failed", "Failed (gave up)"
+
+
+class Audience(models.TextChoices):
+    """Who a status update is for: the plan's internal update (5.3, #incidents), the public post
+    (status page, subscribers), or the closing message (6.3, sent where internal updates go)."""
+
+    INTERNAL = "internal", "Internal"
+    PUBLIC = "public", "Public"
+    CLOSURE = "closure", "Closure"
+
+
+class UpdateStatus(models.TextChoices):
+    """The plan's words in a status update; each maps to incident statuses (comms.status_map)."""
+
+    INVESTIGATING = "investigating", "Investigating"
+    FIXING = "fixing", "Fixing"
+    MONITORING = "monitoring", "Monitoring"
+    RESOLVED = "resolved", "Resolved"

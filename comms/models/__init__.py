@@ -7,6 +7,7 @@ from comms.models.config import (
     WebhookEndpoint,
 )
 from comms.models.paging import EscalationRun, Notification, WebhookDelivery
+from comms.models.status import StatusUpdate
 
 __all__ = [
     "ChannelThrottle",
@@ -16,6 +17,7 @@ __all__ = [
     "Notification",
     "NotificationRule",
     "SeverityRoute",
+    "StatusUpdate",
     "WebhookDelivery",
     "WebhookEndpoint",
 ]
