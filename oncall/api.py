@@ -10,10 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -37,7 +36,8 @@ from tenancy.api_base import (
     READ,
     WORK_ACTIONS,
     OrganizationScopedAPIView,
-    OrganizationScopedViewSet,
+    OrganizationScopedServiceViewSet,
+    ParentLookup,
 )
 from tenancy.errors import ApplicationError
 
@@ -103,11 +103,17 @@ def _users_of(schedules) -> dict:
     return selectors.users_by_id(ids)
 
 
-class ScheduleViewSet(OrganizationScopedViewSet):
+@extend_schema_view(
+    create=extend_schema(request=ScheduleWriteSerializer, responses={201: ScheduleSerializer}),
+    update=extend_schema(request=ScheduleWriteSerializer, responses=ScheduleSerializer),
+    partial_update=extend_schema(request=ScheduleWriteSerializer, responses=ScheduleSerializer),
+)
+class ScheduleViewSet(OrganizationScopedServiceViewSet):
     """Schedules with their layers (nested). Rotation changes become versions from ``effective_from``."""
 
     queryset = Schedule.objects.all()
     serializer_class = ScheduleSerializer
+    write_serializer_class = ScheduleWriteSerializer
     lookup_value_regex = ID_REGEX
     required_roles = {**CONFIG_ACTIONS, "oncall": READ, "shifts": READ, "gaps": READ, "ical_feed": READ}
 
@@ -135,29 +141,17 @@ class ScheduleViewSet(OrganizationScopedViewSet):
         self._users_by_id = _users_of([schedule])
         return self.get_serializer(schedule).data
 
-    def _fresh(self, pk):
-        return self.get_base_queryset().get(pk=pk)
+    def written_response(self, obj, code=status.HTTP_200_OK, extra=None):
+        return Response(self._render_one(self.get_base_queryset().get(pk=obj.pk)), status=code)
 
-    @extend_schema(request=ScheduleWriteSerializer, responses={201: ScheduleSerializer})
-    def create(self, request, *args, **kwargs):
-        data = ScheduleWriteSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
-        fields.pop("effective_from", None)
-        schedule = services.schedule_create(organization=self.organization, **fields)
-        return Response(self._render_one(self._fresh(schedule.pk)), status=status.HTTP_201_CREATED)
+    def service_create(self, data):
+        data.pop("effective_from", None)
+        return services.schedule_create(organization=self.organization, **data)
 
-    @extend_schema(request=ScheduleWriteSerializer, responses=ScheduleSerializer)
-    def update(self, request, *args, **kwargs):
-        schedule = self.get_object()
-        partial = kwargs.get("partial", False)
-        data = ScheduleWriteSerializer(schedule, data=request.data, partial=partial,
-                                       context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        schedule = services.schedule_update(schedule=schedule, **data.validated_data)
-        return Response(self._render_one(self._fresh(schedule.pk)))
+    def service_update(self, instance, data, partial):
+        return services.schedule_update(schedule=instance, **data)
 
-    def perform_destroy(self, instance):
+    def service_delete(self, instance):
         services.schedule_delete(schedule=instance)
 
     def _zone(self, schedule):
@@ -213,40 +207,40 @@ class ScheduleViewSet(OrganizationScopedViewSet):
         return Response(ICalFeedCreatedSerializer(feed, context=context).data, status=status.HTTP_201_CREATED)
 
 
-class OverrideViewSet(OrganizationScopedViewSet):
+class OverrideViewSet(OrganizationScopedServiceViewSet):
     """Overrides of one schedule (``schedules/<schedule_pk>/overrides/``); responders may cover shifts."""
 
     queryset = Override.objects.all()
     serializer_class = OverrideSerializer
     lookup_value_regex = ID_REGEX
     required_roles = WORK_ACTIONS
+    parent_lookup = ParentLookup("schedule_pk", Schedule, name="schedule")
     schedule: Schedule
 
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        self.schedule = get_object_or_404(Schedule.objects.for_org(self.organization), pk=kwargs["schedule_pk"])
-
     def get_base_queryset(self):
-        queryset = Override.objects.select_related("user", "replaces_user", "created_by").order_by("start", "id")
-        schedule_pk = self.kwargs.get("schedule_pk")
-        return queryset.filter(schedule_id=schedule_pk) if schedule_pk else queryset.none()
+        return Override.objects.select_related("user", "replaces_user", "created_by").order_by("start", "id")
 
-    def perform_create(self, serializer):
-        serializer.instance = services.override_create(schedule=self.schedule, created_by=self.request.user,
-                                                       **serializer.validated_data)
+    def service_create(self, data):
+        return services.override_create(schedule=self.schedule, created_by=self.request.user, **data)
 
-    def perform_update(self, serializer):
-        serializer.instance = services.override_update(override=serializer.instance, **serializer.validated_data)
+    def service_update(self, instance, data, partial):
+        return services.override_update(override=instance, **data)
 
-    def perform_destroy(self, instance):
+    def service_delete(self, instance):
         services.override_delete(override=instance)
 
 
-class EscalationPolicyViewSet(OrganizationScopedViewSet):
+@extend_schema_view(
+    create=extend_schema(request=EscalationPolicyWriteSerializer, responses={201: EscalationPolicySerializer}),
+    update=extend_schema(request=EscalationPolicyWriteSerializer, responses=EscalationPolicySerializer),
+    partial_update=extend_schema(request=EscalationPolicyWriteSerializer, responses=EscalationPolicySerializer),
+)
+class EscalationPolicyViewSet(OrganizationScopedServiceViewSet):
     """Escalation policies with their ordered steps (nested; a write replaces the steps)."""
 
     queryset = EscalationPolicy.objects.all()
     serializer_class = EscalationPolicySerializer
+    write_serializer_class = EscalationPolicyWriteSerializer
     lookup_value_regex = ID_REGEX
     required_roles = CONFIG_ACTIONS
 
@@ -254,62 +248,46 @@ class EscalationPolicyViewSet(OrganizationScopedViewSet):
         steps = EscalationStep.objects.prefetch_related("users", "schedules", "groups")
         return EscalationPolicy.objects.prefetch_related(Prefetch("steps", queryset=steps)).order_by("name", "id")
 
-    def _render(self, policy):
-        return EscalationPolicySerializer(self.get_base_queryset().get(pk=policy.pk)).data
+    def written_response(self, obj, code=status.HTTP_200_OK, extra=None):
+        return Response(EscalationPolicySerializer(self.get_base_queryset().get(pk=obj.pk)).data, status=code)
 
-    @extend_schema(request=EscalationPolicyWriteSerializer, responses={201: EscalationPolicySerializer})
-    def create(self, request, *args, **kwargs):
-        data = EscalationPolicyWriteSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
-        policy = services.escalation_policy_create(organization=self.organization, steps=fields.pop("steps", []),
-                                                   **fields)
-        return Response(self._render(policy), status=status.HTTP_201_CREATED)
+    def service_create(self, data):
+        return services.escalation_policy_create(organization=self.organization, steps=data.pop("steps", []), **data)
 
-    @extend_schema(request=EscalationPolicyWriteSerializer, responses=EscalationPolicySerializer)
-    def update(self, request, *args, **kwargs):
-        policy = self.get_object()
-        data = EscalationPolicyWriteSerializer(data=request.data, partial=kwargs.get("partial", False),
-                                               context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        policy = services.escalation_policy_update(policy=policy, **data.validated_data)
-        return Response(self._render(policy))
+    def service_update(self, instance, data, partial):
+        return services.escalation_policy_update(policy=instance, **data)
 
-    def perform_destroy(self, instance):
+    def service_delete(self, instance):
         services.escalation_policy_delete(policy=instance)
 
 
-class ResponderGroupViewSet(OrganizationScopedViewSet):
+@extend_schema_view(
+    create=extend_schema(request=ResponderGroupWriteSerializer, responses={201: ResponderGroupSerializer}),
+    update=extend_schema(request=ResponderGroupWriteSerializer, responses=ResponderGroupSerializer),
+    partial_update=extend_schema(request=ResponderGroupWriteSerializer, responses=ResponderGroupSerializer),
+)
+class ResponderGroupViewSet(OrganizationScopedServiceViewSet):
     """Named roles such as "Engineering manager" or "CTO" that escalation steps can page."""
 
     queryset = ResponderGroup.objects.all()
     serializer_class = ResponderGroupSerializer
+    write_serializer_class = ResponderGroupWriteSerializer
     lookup_value_regex = ID_REGEX
     required_roles = CONFIG_ACTIONS
 
     def get_base_queryset(self):
         return ResponderGroup.objects.prefetch_related("members").order_by("name", "id")
 
-    def _render(self, group):
-        return ResponderGroupSerializer(self.get_base_queryset().get(pk=group.pk)).data
+    def written_response(self, obj, code=status.HTTP_200_OK, extra=None):
+        return Response(ResponderGroupSerializer(self.get_base_queryset().get(pk=obj.pk)).data, status=code)
 
-    @extend_schema(request=ResponderGroupWriteSerializer, responses={201: ResponderGroupSerializer})
-    def create(self, request, *args, **kwargs):
-        data = ResponderGroupWriteSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        group = services.responder_group_create(organization=self.organization, **data.validated_data)
-        return Response(self._render(group), status=status.HTTP_201_CREATED)
+    def service_create(self, data):
+        return services.responder_group_create(organization=self.organization, **data)
 
-    @extend_schema(request=ResponderGroupWriteSerializer, responses=ResponderGroupSerializer)
-    def update(self, request, *args, **kwargs):
-        group = self.get_object()
-        data = ResponderGroupWriteSerializer(data=request.data, partial=kwargs.get("partial", False),
-                                             context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        group = services.responder_group_update(group=group, **data.validated_data)
-        return Response(self._render(group))
+    def service_update(self, instance, data, partial):
+        return services.responder_group_update(group=instance, **data)
 
-    def perform_destroy(self, instance):
+    def service_delete(self, instance):
         services.responder_group_delete(group=instance)
 
 

@@ -5,7 +5,7 @@ class OncallConfig(AppConfig):
     name = "oncall"
 
     def ready(self) -> None:
-        from oncall.membership import member_leave_oncall
+        from oncall.services import member_leave_oncall
         from tenancy import services as tenancy_services
 
         if member_leave_oncall not in tenancy_services.MEMBERSHIP_REMOVED_HOOKS:

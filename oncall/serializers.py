@@ -133,68 +133,15 @@ class LayerWriteSerializer(serializers.Serializer):
     effective_from = serializers.DateTimeField(required=False, allow_null=True)
 
 
-NEW_LAYER_DEFAULTS = {"rotation_type": RotationType.WEEKLY, "shift_length": 1, "end": None, "restrictions": []}
-
-
-def _stored_rotation(layer) -> dict:
-    versions = sorted(layer.versions.all(), key=lambda v: (v.effective_from is not None,
-                                                            v.effective_from or v.created_at, v.pk))
-    latest = versions[-1] if versions else None
-    if latest is None:
-        return {"name": layer.name, "priority": layer.priority}
-    return {
-        "name": layer.name, "priority": layer.priority, "participants": list(latest.participants),
-        "rotation_type": latest.rotation_type, "shift_length": latest.shift_length,
-        "rotation_start": latest.rotation_start.replace(tzinfo=None),
-        "end": latest.end.replace(tzinfo=None) if latest.end else None, "restrictions": list(latest.restrictions),
-    }
-
-
 class ScheduleWriteSerializer(serializers.Serializer):
+    """The shape of a schedule write; ``oncall.services.layers_complete`` applies the merge rules."""
+
     name = serializers.CharField(max_length=200)
     time_zone = serializers.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     description = serializers.CharField(required=False, allow_blank=True, default="")
     layers = LayerWriteSerializer(many=True, required=False)
     effective_from = serializers.DateTimeField(required=False, allow_null=True,
                                                help_text="When rotation changes take effect (default now).")
-
-    def validate(self, attrs):
-        zone_name = attrs.get("time_zone") or (self.instance.time_zone if self.instance else "UTC")
-        zone = zoneinfo.ZoneInfo(zone_name)
-        existing = {layer.pk: layer for layer in self.instance.layers.all()} if self.instance else {}
-        errors = {}
-        for index, layer in enumerate(attrs.get("layers") or []):
-            for name in ("rotation_start", "end"):
-                value = layer.get(name)
-                if value is not None and value.tzinfo is not None:
-                    layer[name] = value.astimezone(zone).replace(tzinfo=None)
-            problem = self._complete(layer, existing)
-            if problem:
-                errors[str(index)] = problem
-        if errors:
-            raise serializers.ValidationError({"layers": errors})
-        return attrs
-
-    @staticmethod
-    def _complete(layer: dict, existing: dict) -> dict | None:
-        """Fill omitted fields (from the stored layer, or defaults for a new one); the errors, if any."""
-        if layer.get("id") is not None:
-            if layer["id"] not in existing:
-                return {"id": [f"Layer {layer['id']} is not in this schedule."]}
-            for name, value in _stored_rotation(existing[layer["id"]]).items():
-                layer.setdefault(name, value)
-        else:
-            missing = [name for name in ("participants", "rotation_start") if name not in layer]
-            if missing:
-                return {name: ["This field is required."] for name in missing}
-            for name, value in NEW_LAYER_DEFAULTS.items():
-                layer.setdefault(name, value)
-        if "participants" not in layer or "rotation_start" not in layer:
-            return {"participants": ["This layer has no rotation: give participants and rotation_start."]}
-        end = layer.get("end")
-        if end is not None and end <= layer["rotation_start"]:
-            return {"end": ["Must be after rotation_start."]}
-        return None
 
 
 class LayerVersionSerializer(serializers.ModelSerializer):

@@ -4,8 +4,8 @@ import logging
 
 from celery import shared_task
 
-from oncall import notices
 from oncall.models import Schedule
+from oncall.services import notices
 from tenancy.models import Organization
 
 logger = logging.getLogger(__name__)

@@ -4,14 +4,22 @@ A staff member sees, and can pick in forms, only objects of organizations where 
 are admin or owner; superusers see everything. Every tenant-owned ModelAdmin and inline
 uses ``OrganizationScopedAdminMixin``; ``organization_field`` names the path to the org
 for models that reach it through a parent (e.g. ``"schedule__organization"``).
+
+Writes go through services: ``ServiceAdminMixin`` (list it before the scoped base) turns the
+admin's ``save_model``/``save_related``/``delete_model``/``delete_queryset`` into calls of
+``service_save`` and ``service_delete``, which call the app's services; inline formsets reach
+the same method through ``formset_changes``. A service's ``ApplicationError`` becomes an
+error message on the page (nothing written), never a 500.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model, QuerySet
+from django.http import HttpResponseRedirect
 
 from tenancy import selectors
+from tenancy.errors import ApplicationError
 from tenancy.models import Organization
 
 
@@ -141,3 +149,79 @@ class OrganizationScopedTabularInline(OrganizationScopedAdminMixin, admin.Tabula
 
 class OrganizationScopedStackedInline(OrganizationScopedAdminMixin, admin.StackedInline):
     pass
+
+
+def formset_changes(formset) -> tuple[list[Model], list[Model], list[Model]]:
+    """(new, changed, deleted) objects of a valid inline formset, with the form's values set on
+    them but nothing written: the service writes them."""
+    formset.save(commit=False)  # commit=False only fills new_objects/changed_objects/deleted_objects
+    return list(formset.new_objects), [obj for obj, _fields in formset.changed_objects], list(formset.deleted_objects)
+
+
+def stored(obj: Model) -> Model:
+    """The row as stored (the admin's instance already carries the form's values)."""
+    return type(obj)._default_manager.get(pk=obj.pk)
+
+
+REFUSALS = (ApplicationError, ValidationError)
+
+
+def refusal_message(error: Exception) -> str:
+    return error.message if isinstance(error, ApplicationError) else "; ".join(error.messages)
+
+
+class ServiceAdminMixin:
+    """An admin whose every write is a service call.
+
+    Implement ``service_save(request, obj, form, formsets, change) -> saved object`` (``obj`` is
+    the form's unsaved instance; read the values from ``form.cleaned_data`` and the inlines with
+    ``formset_changes``) and ``service_delete(request, obj)``. Refusals (``ApplicationError``)
+    are shown as messages and the admin's transaction is rolled back.
+    """
+
+    def service_save(self, request, obj, form, formsets, change) -> Model:
+        raise NotImplementedError(f"{type(self).__name__} must write through a service (service_save).")
+
+    def service_delete(self, request, obj) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must delete through a service (service_delete).")
+
+    @staticmethod
+    def adopt(obj: Model, saved: Model) -> None:
+        """Make the admin's instance the saved row (the admin logs it and redirects to it)."""
+        obj.pk = saved.pk
+        obj._state.adding = False
+
+    def save_model(self, request, obj, form, change):
+        if hasattr(self, "_allowed") and not self._allowed(request, obj):
+            raise PermissionDenied
+        # The write happens in save_related, where the inline formsets are at hand.
+
+    def save_related(self, request, form, formsets, change):
+        self.adopt(form.instance, self.service_save(request, form.instance, form, formsets, change))
+        for formset in formsets:
+            if not hasattr(formset, "new_objects"):
+                formset_changes(formset)  # the change message reads them; nothing is written
+
+    def delete_model(self, request, obj):
+        self.service_delete(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            try:
+                self.service_delete(request, obj)
+            except REFUSALS as error:
+                self.message_user(request, f"{obj}: {refusal_message(error)}", messages.ERROR)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except REFUSALS as error:  # raised inside the admin's transaction: nothing was written
+            self.message_user(request, refusal_message(error), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except REFUSALS as error:
+            self.message_user(request, refusal_message(error), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())

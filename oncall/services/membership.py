@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from oncall import scheduling, selectors
 from oncall.models import EscalationStep, Layer, LayerVersion, Override, ResponderGroup
-from oncall.services import ROTATION_FIELDS
+from oncall.services.layer_inputs import version_order
+from oncall.services.schedules import ROTATION_FIELDS
 from tenancy.models import Organization, User
 
 logger = logging.getLogger(__name__)
@@ -20,10 +21,6 @@ logger = logging.getLogger(__name__)
 
 def _drop(participants: list, user_id: int) -> list:
     return [participant for participant in participants if participant != user_id]
-
-
-def _version_order(version: LayerVersion) -> tuple:
-    return version.effective_from is not None, version.effective_from or version.created_at, version.pk
 
 
 def _leave_future_versions(versions: list[LayerVersion], user_id: int, now: datetime) -> None:
@@ -43,7 +40,7 @@ def _leave_layer(layer: Layer, user_id: int, now: datetime) -> bool:
     versions = list(layer.versions.all())
     _leave_future_versions(versions, user_id, now)
     current = max((v for v in versions if v.effective_from is None or v.effective_from <= now),
-                  key=_version_order, default=None)
+                  key=version_order, default=None)
     if current is None or user_id not in current.participants:
         return False
     tz = scheduling.ZoneInfo(layer.schedule.time_zone)
