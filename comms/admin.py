@@ -1,5 +1,7 @@
 """Leadership's console for comms: who is reached how, org destinations, the delivery ledger and the
-escalation runs with their steps. Scoped by ``tenancy.admin_base``; actions call services."""
+escalation runs with their steps. Scoped by ``tenancy.admin_base``; saves, deletes and actions call
+``comms.services`` (``ServiceAdminMixin``), so the admin validates URLs, channels and uniqueness as the
+API does."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -18,12 +20,18 @@ from comms.models import (
 )
 from comms.services import contacts, paging
 from incidents import services as incident_services
-from tenancy.admin_base import OrganizationScopedModelAdmin, OrganizationScopedTabularInline, ReadOnlyAdminMixin
+from tenancy.admin_base import (
+    OrganizationScopedModelAdmin,
+    OrganizationScopedTabularInline,
+    ReadOnlyAdminMixin,
+    ServiceAdminMixin,
+    stored,
+)
 from tenancy.errors import ApplicationError
 
 
 class SecretUrlForm(forms.ModelForm):
-    """The URL is write-only: blank on change keeps the stored one."""
+    """The URL is write-only: blank on change keeps the stored one (the service encrypts it)."""
 
     url = forms.URLField(required=False, assume_scheme="https", help_text="Stored encrypted; leave blank to keep.")
 
@@ -33,10 +41,14 @@ class SecretUrlForm(forms.ModelForm):
             self.add_error("url", "A URL is required.")
         return data
 
-    def save(self, commit=True):
-        if self.cleaned_data.get("url"):
-            self.instance.set_url(self.cleaned_data["url"])
-        return super().save(commit)
+
+class _DeleteThroughService(ServiceAdminMixin):
+    def service_delete(self, request, obj):
+        contacts.object_delete(obj=obj)
+
+
+def _form_values(form, names) -> dict:
+    return {name: form.cleaned_data[name] for name in names if name in form.cleaned_data}
 
 
 class ChatDestinationForm(SecretUrlForm):
@@ -52,7 +64,7 @@ class WebhookEndpointForm(SecretUrlForm):
 
 
 @admin.register(ContactMethod)
-class ContactMethodAdmin(OrganizationScopedModelAdmin):
+class ContactMethodAdmin(ServiceAdminMixin, OrganizationScopedModelAdmin):
     list_display = ["user", "kind", "value_hint", "label", "verified", "organization"]
     list_filter = ["kind", "verified", "organization"]
     search_fields = ["user__email", "user__name", "value_hint", "label"]
@@ -64,6 +76,12 @@ class ContactMethodAdmin(OrganizationScopedModelAdmin):
     def has_add_permission(self, request, *args):
         return False  # added through the API (values are validated and encrypted there)
 
+    def service_save(self, request, obj, form, formsets, change):
+        return contacts.contact_method_update(method=obj, **_form_values(form, ("label", "verified", "position")))
+
+    def service_delete(self, request, obj):
+        contacts.contact_method_delete(method=obj)
+
     @admin.action(description="Mark the selected contact methods verified")
     def mark_verified(self, request, queryset):
         for method in queryset:
@@ -72,36 +90,69 @@ class ContactMethodAdmin(OrganizationScopedModelAdmin):
 
 
 @admin.register(NotificationRule)
-class NotificationRuleAdmin(OrganizationScopedModelAdmin):
+class NotificationRuleAdmin(_DeleteThroughService, OrganizationScopedModelAdmin):
     list_display = ["user", "urgency", "channel", "delay_minutes", "organization"]
     list_filter = ["urgency", "channel", "organization"]
     search_fields = ["user__email", "user__name"]
 
+    def service_save(self, request, obj, form, formsets, change):
+        return contacts.notification_rule_save(
+            organization=obj.organization, user=obj.user, urgency=obj.urgency, channel=obj.channel,
+            delay_minutes=obj.delay_minutes, position=obj.position, rule=stored(obj) if change else None)
+
 
 @admin.register(ChatDestination)
-class ChatDestinationAdmin(OrganizationScopedModelAdmin):
+class ChatDestinationAdmin(_DeleteThroughService, OrganizationScopedModelAdmin):
     form = ChatDestinationForm
     list_display = ["name", "format", "url_hint", "severities", "is_default", "is_active", "organization"]
     list_filter = ["is_active", "format", "organization"]
 
+    def service_save(self, request, obj, form, formsets, change):
+        data = _form_values(form, ("name", "format", "severities", "is_default", "is_active"))
+        if form.cleaned_data.get("url"):
+            data["url"] = form.cleaned_data["url"]
+        if change:
+            return contacts.chat_destination_update(destination=obj, **data)
+        return contacts.chat_destination_create(organization=obj.organization, **data)
+
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(OrganizationScopedModelAdmin):
+class WebhookEndpointAdmin(_DeleteThroughService, OrganizationScopedModelAdmin):
     form = WebhookEndpointForm
     list_display = ["name", "url_hint", "events", "is_active", "organization"]
     list_filter = ["is_active", "organization"]
 
+    def service_save(self, request, obj, form, formsets, change):
+        data = _form_values(form, ("name", "events", "is_active"))
+        if form.cleaned_data.get("url"):
+            data["url"] = form.cleaned_data["url"]
+        if change:
+            return contacts.webhook_endpoint_update(endpoint=obj, **data)
+        endpoint, secret = contacts.webhook_endpoint_create(organization=obj.organization, **data)
+        self.message_user(request, f"Signing secret (shown once): {secret}", messages.WARNING)
+        return endpoint
+
 
 @admin.register(SeverityRoute)
-class SeverityRouteAdmin(OrganizationScopedModelAdmin):
+class SeverityRouteAdmin(_DeleteThroughService, OrganizationScopedModelAdmin):
     list_display = ["severity_name", "person_channels", "announce_emails", "organization"]
     list_filter = ["organization"]
 
+    def service_save(self, request, obj, form, formsets, change):
+        return contacts.severity_route_save(
+            organization=obj.organization, severity_name=obj.severity_name, person_channels=obj.person_channels,
+            announce_emails=obj.announce_emails, route=stored(obj) if change else None)
+
 
 @admin.register(ChannelThrottle)
-class ChannelThrottleAdmin(OrganizationScopedModelAdmin):
+class ChannelThrottleAdmin(_DeleteThroughService, OrganizationScopedModelAdmin):
     list_display = ["channel", "max_count", "per_seconds", "organization"]
     list_filter = ["channel", "organization"]
+
+    def service_save(self, request, obj, form, formsets, change):
+        return contacts.channel_throttle_save(organization=obj.organization, channel=obj.channel,
+                                              max_count=obj.max_count, per_seconds=obj.per_seconds,
+                                              throttle=stored(obj) if change else None)
 
 
 @admin.register(Notification)

@@ -2,8 +2,7 @@
 
 from django.db.models import QuerySet
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
@@ -37,29 +36,13 @@ from tenancy.api_base import (
     INCIDENT_WORK,
     READ,
     OrganizationScopedAPIView,
-    OrganizationScopedGenericViewSet,
     OrganizationScopedReadOnlyViewSet,
+    OrganizationScopedServiceViewSet,
+    ParentLookup,
 )
 
 OWN_ACTIONS = {"list": READ, "retrieve": READ, "create": READ, "update": READ, "partial_update": READ,
                "destroy": READ}
-
-
-class _ServiceWrites:
-    """Create/update/destroy through a service function; subclasses say which and with what."""
-
-    def _input(self, serializer_class, instance=None, partial=False):
-        serializer = serializer_class(instance, data=self.request.data, partial=partial,
-                                      context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
-
-    def _answer(self, obj, code=status.HTTP_200_OK, extra=None):
-        data = self.get_serializer(obj).data
-        return Response({**data, **(extra or {})}, status=code)
-
-    def perform_destroy(self, instance):
-        contacts.object_delete(obj=instance)
 
 
 class _PersonalMixin:
@@ -81,8 +64,12 @@ class _PersonalMixin:
         return user
 
 
-class ContactMethodViewSet(_PersonalMixin, _ServiceWrites, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                           mixins.DestroyModelMixin, OrganizationScopedGenericViewSet):
+@extend_schema_view(
+    create=extend_schema(request=ContactMethodCreateSerializer, responses={201: ContactMethodSerializer}),
+    update=extend_schema(request=ContactMethodUpdateSerializer, responses=ContactMethodSerializer),
+    partial_update=extend_schema(request=ContactMethodUpdateSerializer, responses=ContactMethodSerializer),
+)
+class ContactMethodViewSet(_PersonalMixin, OrganizationScopedServiceViewSet):
     """How people are reached. Everyone manages their own; admins manage anyone's and set ``verified``.
     Chat and webhook URLs are stored encrypted and shown only as a hint."""
 
@@ -95,29 +82,29 @@ class ContactMethodViewSet(_PersonalMixin, _ServiceWrites, mixins.ListModelMixin
         return self._people_scope(ContactMethod.objects.select_related("user").order_by("user_id", "kind",
                                                                                          "position", "id"))
 
-    @extend_schema(request=ContactMethodCreateSerializer, responses={201: ContactMethodSerializer})
-    def create(self, request, *args, **kwargs):
-        data = self._input(ContactMethodCreateSerializer)
+    def get_write_serializer_class(self):
+        return ContactMethodCreateSerializer if self.action == "create" else ContactMethodUpdateSerializer
+
+    def validated_input(self, instance=None, partial=False, data=None):
+        return super().validated_input(None, partial=partial, data=data)
+
+    def service_create(self, data):
         user = self._subject(data.pop("user", None))
         if not self.has_role(CONFIGURE):
             data["verified"] = False
         method, secret = contacts.contact_method_create(organization=self.organization, user=user, **data)
-        return self._answer(method, status.HTTP_201_CREATED, {"secret": secret} if secret else None)
+        return method, ({"secret": secret} if secret else None)
 
-    @extend_schema(request=ContactMethodUpdateSerializer, responses=ContactMethodSerializer)
-    def update(self, request, *args, **kwargs):
-        method = self.get_object()
-        data = self._input(ContactMethodUpdateSerializer, partial=kwargs.get("partial", False))
+    def service_update(self, instance, data, partial):
         if not self.has_role(CONFIGURE):
             data.pop("verified", None)
-        return self._answer(contacts.contact_method_update(method=method, **data))
+        return contacts.contact_method_update(method=instance, **data)
 
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
+    def service_delete(self, instance):
+        contacts.contact_method_delete(method=instance)
 
 
-class NotificationRuleViewSet(_PersonalMixin, _ServiceWrites, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                              mixins.DestroyModelMixin, OrganizationScopedGenericViewSet):
+class NotificationRuleViewSet(_PersonalMixin, OrganizationScopedServiceViewSet):
     """Personal chains ("SMS at once, voice after 3 min, email after 10"), one per urgency (high = P0/P1)."""
 
     queryset = NotificationRule.objects.all()
@@ -128,31 +115,25 @@ class NotificationRuleViewSet(_PersonalMixin, _ServiceWrites, mixins.ListModelMi
     def get_base_queryset(self):
         return self._people_scope(NotificationRule.objects.order_by("user_id", "urgency", "delay_minutes", "id"))
 
-    def create(self, request, *args, **kwargs):
-        data = self._input(NotificationRuleSerializer)
+    def service_create(self, data):
         user = self._subject(data.pop("user", None))
-        rule = contacts.notification_rule_save(organization=self.organization, user=user, **data)
-        return self._answer(rule, status.HTTP_201_CREATED)
+        return contacts.notification_rule_save(organization=self.organization, user=user, **data)
 
-    def update(self, request, *args, **kwargs):
-        rule = self.get_object()
-        data = self._input(NotificationRuleSerializer, rule, partial=kwargs.get("partial", False))
-        user = self._subject(data.pop("user", rule.user))
-        fields = {"urgency": rule.urgency, "channel": rule.channel, "delay_minutes": rule.delay_minutes,
-                  "position": rule.position, **data}
-        return self._answer(contacts.notification_rule_save(organization=self.organization, user=user, rule=rule,
-                                                            **fields))
+    def service_update(self, instance, data, partial):
+        user = self._subject(data.pop("user", instance.user))
+        fields = {"urgency": instance.urgency, "channel": instance.channel, "delay_minutes": instance.delay_minutes,
+                  "position": instance.position, **data}
+        return contacts.notification_rule_save(organization=self.organization, user=user, rule=instance, **fields)
 
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
+    def service_delete(self, instance):
+        contacts.object_delete(obj=instance)
 
 
-class _ConfigViewSet(_ServiceWrites, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin,
-                     OrganizationScopedGenericViewSet):
+class _ConfigViewSet(OrganizationScopedServiceViewSet):
     required_roles = CONFIG_ACTIONS
 
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
+    def service_delete(self, instance):
+        contacts.object_delete(obj=instance)
 
 
 class ChatDestinationViewSet(_ConfigViewSet):
@@ -161,15 +142,11 @@ class ChatDestinationViewSet(_ConfigViewSet):
     queryset = ChatDestination.objects.all()
     serializer_class = ChatDestinationSerializer
 
-    def create(self, request, *args, **kwargs):
-        data = self._input(ChatDestinationSerializer)
-        destination = contacts.chat_destination_create(organization=self.organization, **data)
-        return self._answer(destination, status.HTTP_201_CREATED)
+    def service_create(self, data):
+        return contacts.chat_destination_create(organization=self.organization, **data)
 
-    def update(self, request, *args, **kwargs):
-        destination = self.get_object()
-        data = self._input(ChatDestinationSerializer, destination, partial=kwargs.get("partial", False))
-        return self._answer(contacts.chat_destination_update(destination=destination, **data))
+    def service_update(self, instance, data, partial):
+        return contacts.chat_destination_update(destination=instance, **data)
 
 
 class SeverityRouteViewSet(_ConfigViewSet):
@@ -178,17 +155,13 @@ class SeverityRouteViewSet(_ConfigViewSet):
     queryset = SeverityRoute.objects.all()
     serializer_class = SeverityRouteSerializer
 
-    def create(self, request, *args, **kwargs):
-        data = self._input(SeverityRouteSerializer)
-        return self._answer(contacts.severity_route_save(organization=self.organization, **data),
-                            status.HTTP_201_CREATED)
+    def service_create(self, data):
+        return contacts.severity_route_save(organization=self.organization, **data)
 
-    def update(self, request, *args, **kwargs):
-        route = self.get_object()
-        data = {**SeverityRouteSerializer(route).data,
-                **self._input(SeverityRouteSerializer, route, partial=kwargs.get("partial", False))}
+    def service_update(self, instance, data, partial):
+        data = {**SeverityRouteSerializer(instance).data, **data}
         data.pop("id", None)
-        return self._answer(contacts.severity_route_save(organization=self.organization, route=route, **data))
+        return contacts.severity_route_save(organization=self.organization, route=instance, **data)
 
 
 class ChannelThrottleViewSet(_ConfigViewSet):
@@ -197,18 +170,13 @@ class ChannelThrottleViewSet(_ConfigViewSet):
     queryset = ChannelThrottle.objects.all()
     serializer_class = ChannelThrottleSerializer
 
-    def create(self, request, *args, **kwargs):
-        data = self._input(ChannelThrottleSerializer)
-        return self._answer(contacts.channel_throttle_save(organization=self.organization, **data),
-                            status.HTTP_201_CREATED)
+    def service_create(self, data):
+        return contacts.channel_throttle_save(organization=self.organization, **data)
 
-    def update(self, request, *args, **kwargs):
-        throttle = self.get_object()
-        data = {**ChannelThrottleSerializer(throttle).data,
-                **self._input(ChannelThrottleSerializer, throttle, partial=kwargs.get("partial", False))}
+    def service_update(self, instance, data, partial):
+        data = {**ChannelThrottleSerializer(instance).data, **data}
         data.pop("id", None)
-        return self._answer(contacts.channel_throttle_save(organization=self.organization, throttle=throttle,
-                                                           **data))
+        return contacts.channel_throttle_save(organization=self.organization, throttle=instance, **data)
 
 
 class WebhookEndpointViewSet(_ConfigViewSet):
@@ -218,48 +186,41 @@ class WebhookEndpointViewSet(_ConfigViewSet):
     queryset = WebhookEndpoint.objects.all()
     serializer_class = WebhookEndpointSerializer
 
-    def create(self, request, *args, **kwargs):
-        data = self._input(WebhookEndpointSerializer)
+    def service_create(self, data):
         endpoint, secret = contacts.webhook_endpoint_create(organization=self.organization, **data)
-        return self._answer(endpoint, status.HTTP_201_CREATED, {"secret": secret})
+        return endpoint, {"secret": secret}
 
-    def update(self, request, *args, **kwargs):
-        endpoint = self.get_object()
-        data = self._input(WebhookEndpointSerializer, endpoint, partial=kwargs.get("partial", False))
-        return self._answer(contacts.webhook_endpoint_update(endpoint=endpoint, **data))
+    def service_update(self, instance, data, partial):
+        return contacts.webhook_endpoint_update(endpoint=instance, **data)
 
 
-class _IncidentNested:
-    def incident(self) -> Incident:
-        incident = Incident.objects.select_related("severity").filter(
-            organization=self.organization, number=self.kwargs["number"]).first()
-        if incident is None:
-            raise Http404("No such incident.")
-        return incident
+INCIDENT_PARENT = ParentLookup("number", Incident, field="number", name="incident", select_related=("severity",))
 
 
-class IncidentNotificationViewSet(_IncidentNested, OrganizationScopedReadOnlyViewSet):
+class IncidentNotificationViewSet(OrganizationScopedReadOnlyViewSet):
     """The delivery ledger of one incident: every message, its channel, state and attempts."""
 
     queryset = Notification.objects.all()
     serializer_class = NotificationSerializer
     required_roles = {"list": READ, "retrieve": READ}
     filterset_fields = ["state", "channel", "purpose"]
+    parent_lookup = INCIDENT_PARENT
+    incident: Incident
 
     def get_base_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Notification.objects.none()
-        return selectors.notifications_for_incident(self.incident())
+        return selectors.notifications_for_incident(self.incident)
 
 
-class IncidentEscalationView(_IncidentNested, OrganizationScopedAPIView):
+class IncidentEscalationView(OrganizationScopedAPIView):
     """GET the incident's escalation run (policy snapshot, where it is, what each step paged)."""
 
     required_roles = {"get": READ}
+    parent_lookup = INCIDENT_PARENT
+    incident: Incident
 
     @extend_schema(responses=EscalationRunSerializer)
     def get(self, request, *args, **kwargs):
-        incident = self.incident()
+        incident = self.incident
         run = selectors.run_for_incident(incident)
         if run is None:
             raise Http404("This incident has no escalation run.")
@@ -267,14 +228,16 @@ class IncidentEscalationView(_IncidentNested, OrganizationScopedAPIView):
         return Response(EscalationRunSerializer(run, context=context).data)
 
 
-class IncidentEscalateView(_IncidentNested, OrganizationScopedAPIView):
+class IncidentEscalateView(OrganizationScopedAPIView):
     """POST: page the next step of the policy now (409 if nothing is left to page)."""
 
     required_roles = {"post": INCIDENT_WORK}
+    parent_lookup = INCIDENT_PARENT
+    incident: Incident
 
     @extend_schema(request=None, responses=EscalationRunSerializer)
     def post(self, request, *args, **kwargs):
-        incident = self.incident()
+        incident = self.incident
         run = paging.escalation_escalate_now(incident=incident, actor=request.user)
         run.refresh_from_db()
         context = {"notifications": list(selectors.notifications_for_incident(incident).filter(run=run))}

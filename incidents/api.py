@@ -35,19 +35,28 @@ from tenancy.api_base import (
     INCIDENT_WORK,
     READ,
     OrganizationScopedGenericViewSet,
-    OrganizationScopedViewSet,
+    OrganizationScopedServiceViewSet,
 )
 from tenancy.errors import ApplicationError
 
 
-class CatalogViewSet(OrganizationScopedViewSet):
-    """Organization configuration: everyone reads, admins write. In-use objects are not deleted (409)."""
+class CatalogViewSet(OrganizationScopedServiceViewSet):
+    """Organization configuration: everyone reads, admins write (through ``incidents.services``'
+    catalog services). In-use objects are not deleted (409)."""
 
     required_roles = CONFIG_ACTIONS
-    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+    # The catalog services of the model, and the keyword the update/delete services take.
+    create_service = update_service = delete_service = None
+    instance_keyword = ""
 
-    def perform_destroy(self, instance):
-        services.catalog_object_delete(obj=instance)
+    def service_create(self, data):
+        return self.create_service(organization=self.organization, **data)
+
+    def service_update(self, instance, data, partial):
+        return self.update_service(**{self.instance_keyword: instance}, **data)
+
+    def service_delete(self, instance):
+        self.delete_service(**{self.instance_keyword: instance})
 
 
 class SeverityViewSet(CatalogViewSet):
@@ -57,8 +66,13 @@ class SeverityViewSet(CatalogViewSet):
     serializer_class = SeveritySerializer
     ordering_fields = ["rank", "name"]
 
+    create_service = staticmethod(services.severity_create)
+    update_service = staticmethod(services.severity_update)
+    delete_service = staticmethod(services.severity_delete)
+    instance_keyword = "severity"
+
     def get_base_queryset(self) -> QuerySet:
-        return selectors.severity_list()
+        return selectors.severity_list(organization=self.organization)
 
 
 class ServiceViewSet(CatalogViewSet):
@@ -68,8 +82,13 @@ class ServiceViewSet(CatalogViewSet):
     serializer_class = ServiceSerializer
     ordering_fields = ["name"]
 
+    create_service = staticmethod(services.service_create)
+    update_service = staticmethod(services.service_update)
+    delete_service = staticmethod(services.service_delete)
+    instance_keyword = "service"
+
     def get_base_queryset(self) -> QuerySet:
-        return selectors.service_list()
+        return selectors.service_list(organization=self.organization)
 
 
 class RootCauseCategoryViewSet(CatalogViewSet):
@@ -79,8 +98,13 @@ class RootCauseCategoryViewSet(CatalogViewSet):
     serializer_class = RootCauseCategorySerializer
     ordering_fields = ["name"]
 
+    create_service = staticmethod(services.root_cause_category_create)
+    update_service = staticmethod(services.root_cause_category_update)
+    delete_service = staticmethod(services.root_cause_category_delete)
+    instance_keyword = "category"
+
     def get_base_queryset(self) -> QuerySet:
-        return selectors.root_cause_category_list()
+        return selectors.root_cause_category_list(organization=self.organization)
 
 
 class RunbookViewSet(CatalogViewSet):
@@ -91,8 +115,13 @@ class RunbookViewSet(CatalogViewSet):
     ordering_fields = ["title", "updated_at"]
     filterset_class = RunbookFilter
 
+    create_service = staticmethod(services.runbook_create)
+    update_service = staticmethod(services.runbook_update)
+    delete_service = staticmethod(services.runbook_delete)
+    instance_keyword = "runbook"
+
     def get_base_queryset(self) -> QuerySet:
-        return selectors.runbook_list()
+        return selectors.runbook_list(organization=self.organization)
 
 
 WORK = INCIDENT_WORK
@@ -116,13 +145,13 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organiza
     }
 
     def get_base_queryset(self) -> QuerySet:
-        return selectors.incident_list()
+        return selectors.incident_list(organization=self.organization)
 
     def get_serializer_class(self):
         return IncidentDetailSerializer if self.action == "retrieve" else IncidentSerializer
 
     def _answer(self, incident: Incident, code: int = status.HTTP_200_OK) -> Response:
-        incident = selectors.incident_list().get(pk=incident.pk)
+        incident = selectors.incident_list(organization=self.organization).get(pk=incident.pk)
         return Response(IncidentSerializer(incident, context=self.get_serializer_context()).data, status=code)
 
     def _input(self, serializer_class, data=None):

@@ -15,34 +15,34 @@ from incidents.models import (
 from tenancy.models import Organization
 
 
-def incident_list(*, organization: Organization | None = None) -> QuerySet[Incident]:
+def incident_list(*, organization: Organization) -> QuerySet[Incident]:
     """Incidents with what a list row shows joined in (a constant number of queries a page)."""
     incidents = Incident.objects.select_related("severity", "service", "commander", "root_cause_category")
-    return incidents if organization is None else incidents.filter(organization=organization)
+    return incidents.filter(organization=organization)
 
 
 def incident_get(*, organization: Organization, number: int) -> Incident | None:
     return incident_list(organization=organization).filter(number=number).first()
 
 
-def severity_list(*, organization: Organization | None = None) -> QuerySet[Severity]:
+def severity_list(*, organization: Organization) -> QuerySet[Severity]:
     severities = Severity.objects.order_by("rank", "name")
-    return severities if organization is None else severities.filter(organization=organization)
+    return severities.filter(organization=organization)
 
 
-def service_list(*, organization: Organization | None = None) -> QuerySet[Service]:
+def service_list(*, organization: Organization) -> QuerySet[Service]:
     services = Service.objects.order_by("name")
-    return services if organization is None else services.filter(organization=organization)
+    return services.filter(organization=organization)
 
 
-def root_cause_category_list(*, organization: Organization | None = None) -> QuerySet[RootCauseCategory]:
+def root_cause_category_list(*, organization: Organization) -> QuerySet[RootCauseCategory]:
     categories = RootCauseCategory.objects.order_by("name")
-    return categories if organization is None else categories.filter(organization=organization)
+    return categories.filter(organization=organization)
 
 
-def runbook_list(*, organization: Organization | None = None) -> QuerySet[Runbook]:
+def runbook_list(*, organization: Organization) -> QuerySet[Runbook]:
     runbooks = Runbook.objects.prefetch_related("services").order_by("title")
-    return runbooks if organization is None else runbooks.filter(organization=organization)
+    return runbooks.filter(organization=organization)
 
 
 def runbooks_for_incident(*, incident: Incident) -> QuerySet[Runbook]:

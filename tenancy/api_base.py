@@ -184,10 +184,9 @@ class OrganizationScopedMixin:
     def get_queryset(self) -> QuerySet:
         if hasattr(self, "dangerously_get_queryset"):
             return self.dangerously_get_queryset()
-        queryset = self.get_base_queryset()
-        if getattr(self, "swagger_fake_view", False):
-            return queryset.none()
-        queryset = queryset.filter(**{self.organization_field: self.organization})
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request, no organization
+            return self.queryset.none()
+        queryset = self.get_base_queryset().filter(**{self.organization_field: self.organization})
         lookup = self.parent_lookup
         if lookup is not None and lookup.filter_field:
             queryset = queryset.filter(**{lookup.filter_field: self.parent})

@@ -1,8 +1,8 @@
 """The org API of ingestion: integrations (admins configure), alerts (read), maintenance windows."""
 
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -21,17 +21,22 @@ from tenancy.api_base import (
     CONFIG_ACTIONS,
     CONFIGURE,
     READ_ACTIONS,
-    OrganizationScopedGenericViewSet,
     OrganizationScopedReadOnlyViewSet,
-    OrganizationScopedViewSet,
+    OrganizationScopedServiceViewSet,
 )
 
 
-class IntegrationViewSet(OrganizationScopedViewSet):
+@extend_schema_view(
+    create=extend_schema(request=IntegrationWriteSerializer, responses={201: IntegrationCreatedSerializer}),
+    update=extend_schema(request=IntegrationWriteSerializer, responses=IntegrationSerializer),
+    partial_update=extend_schema(request=IntegrationWriteSerializer, responses=IntegrationSerializer),
+)
+class IntegrationViewSet(OrganizationScopedServiceViewSet):
     """Where alerts come from. The routing key is shown once, on create and on ``rotate-key``."""
 
     queryset = Integration.objects.all()
     serializer_class = IntegrationSerializer
+    write_serializer_class = IntegrationWriteSerializer
     required_roles = {**CONFIG_ACTIONS, "rotate_key": CONFIGURE}
     filterset_fields = ["kind", "service", "enabled"]
     ordering_fields = ["name", "created_at"]
@@ -43,24 +48,19 @@ class IntegrationViewSet(OrganizationScopedViewSet):
         data = IntegrationCreatedSerializer(integration, context={"routing_key": routing_key}).data
         return Response(data, status=status_code)
 
-    @extend_schema(request=IntegrationWriteSerializer, responses={201: IntegrationCreatedSerializer})
-    def create(self, request, *args, **kwargs):
-        data = IntegrationWriteSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        integration, routing_key = services.integration_create(organization=self.organization,
-                                                               **data.validated_data)
-        return self._created(integration, routing_key, status.HTTP_201_CREATED)
+    def written_response(self, obj, code=status.HTTP_200_OK, extra=None):
+        if extra and "routing_key" in extra:
+            return self._created(obj, extra["routing_key"], code)
+        return super().written_response(obj, code)
 
-    @extend_schema(request=IntegrationWriteSerializer, responses=IntegrationSerializer)
-    def update(self, request, *args, **kwargs):
-        integration = self.get_object()
-        partial = kwargs.get("partial", False)
-        data = IntegrationWriteSerializer(data=request.data, partial=partial, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        integration = services.integration_update(integration=integration, **data.validated_data)
-        return Response(IntegrationSerializer(integration).data)
+    def service_create(self, data):
+        integration, routing_key = services.integration_create(organization=self.organization, **data)
+        return integration, {"routing_key": routing_key}
 
-    def perform_destroy(self, instance):
+    def service_update(self, instance, data, partial):
+        return services.integration_update(integration=instance, **data)
+
+    def service_delete(self, instance):
         services.integration_delete(integration=instance)
 
     @extend_schema(request=None, responses=IntegrationCreatedSerializer)
@@ -94,12 +94,17 @@ class AlertViewSet(OrganizationScopedReadOnlyViewSet):
         return Alert.objects.select_related("integration", "incident").order_by("-received_at", "-id")
 
 
-class MaintenanceWindowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                               mixins.UpdateModelMixin, mixins.DestroyModelMixin, OrganizationScopedGenericViewSet):
+@extend_schema_view(
+    create=extend_schema(request=MaintenanceWindowWriteSerializer, responses={201: MaintenanceWindowSerializer}),
+    update=extend_schema(request=MaintenanceWindowWriteSerializer, responses=MaintenanceWindowSerializer),
+    partial_update=extend_schema(request=MaintenanceWindowWriteSerializer, responses=MaintenanceWindowSerializer),
+)
+class MaintenanceWindowViewSet(OrganizationScopedServiceViewSet):
     """Per service: alerts during a window are stored and shown but open no incident and page nobody."""
 
     queryset = MaintenanceWindow.objects.all()
     serializer_class = MaintenanceWindowSerializer
+    write_serializer_class = MaintenanceWindowWriteSerializer
     required_roles = CONFIG_ACTIONS
     filterset_fields = ["service"]
     ordering_fields = ["starts_at", "ends_at"]
@@ -107,22 +112,12 @@ class MaintenanceWindowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def get_base_queryset(self):
         return MaintenanceWindow.objects.select_related("service", "created_by").order_by("-starts_at", "-id")
 
-    @extend_schema(request=MaintenanceWindowWriteSerializer, responses={201: MaintenanceWindowSerializer})
-    def create(self, request, *args, **kwargs):
-        data = MaintenanceWindowWriteSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        window = services.maintenance_window_create(organization=self.organization, created_by=request.user,
-                                                    **data.validated_data)
-        return Response(MaintenanceWindowSerializer(window).data, status=status.HTTP_201_CREATED)
+    def service_create(self, data):
+        return services.maintenance_window_create(organization=self.organization, created_by=self.request.user,
+                                                  **data)
 
-    @extend_schema(request=MaintenanceWindowWriteSerializer, responses=MaintenanceWindowSerializer)
-    def update(self, request, *args, **kwargs):
-        window = self.get_object()
-        data = MaintenanceWindowWriteSerializer(window, data=request.data, partial=kwargs.get("partial", False),
-                                                context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        window = services.maintenance_window_update(window=window, **data.validated_data)
-        return Response(MaintenanceWindowSerializer(window).data)
+    def service_update(self, instance, data, partial):
+        return services.maintenance_window_update(window=instance, **data)
 
-    def perform_destroy(self, instance):
+    def service_delete(self, instance):
         services.maintenance_window_delete(window=instance)

@@ -1,8 +1,24 @@
 """Every write of the incidents app. One function a use case, keyword-only; each runs in a
 transaction, locks the incident row (``select_for_update``) and writes exactly one
 ``TimelineEvent`` for the change it makes (none when it changes nothing). The event reaches
-the apps that react through ``incidents.events`` after commit."""
+the apps that react through ``incidents.events`` after commit. ``catalog`` holds the
+organization's configuration (severities, services, categories, runbooks)."""
 
+from incidents.services.catalog import (
+    catalog_object_delete,
+    root_cause_category_create,
+    root_cause_category_delete,
+    root_cause_category_update,
+    runbook_create,
+    runbook_delete,
+    runbook_update,
+    service_create,
+    service_delete,
+    service_update,
+    severity_create,
+    severity_delete,
+    severity_update,
+)
 from incidents.services.common import incident_lock, person, timeline_event_record
 from incidents.services.lifecycle import (
     incident_acknowledge,
@@ -16,7 +32,6 @@ from incidents.services.lifecycle import (
     verification_missing,
 )
 from incidents.services.work import (
-    catalog_object_delete,
     incident_action_record,
     incident_checklist_update,
     incident_monitoring_tick,
@@ -41,6 +56,18 @@ __all__ = [
     "incident_update_details",
     "participant_add",
     "person",
+    "root_cause_category_create",
+    "root_cause_category_delete",
+    "root_cause_category_update",
+    "runbook_create",
+    "runbook_delete",
+    "runbook_update",
+    "service_create",
+    "service_delete",
+    "service_update",
+    "severity_create",
+    "severity_delete",
+    "severity_update",
     "timeline_event_record",
     "verification_missing",
 ]

@@ -1,10 +1,9 @@
 """Working an incident: the war-room roster, notes, actions taken, checklists (and the monitoring
-tick), and deleting catalog objects."""
+tick)."""
 
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import ProtectedError
 from django.utils import timezone
 
 from incidents.defaults import STABLE_MONITORING_KEY, STABLE_MONITORING_PERIOD
@@ -124,13 +123,3 @@ def _monitoring_tick_one(incident_id: int, now: datetime) -> bool:
         "items": [{"key": item.key, "label": item.label, "checklist": item.checklist, "done": True}],
         "automatic": True, "monitoring_since": incident.monitoring_since})
     return True
-
-
-def catalog_object_delete(*, obj) -> None:
-    """Delete a severity, service, runbook or category; refuse (409) while incidents use it."""
-    try:
-        with transaction.atomic():
-            obj.delete()
-    except ProtectedError as exc:
-        raise ConflictError(f"{obj} is used by incidents and cannot be deleted.",
-                            {"non_field_errors": ["Still used by incidents or other objects."]}) from exc
