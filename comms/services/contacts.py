@@ -171,8 +171,9 @@ def chat_destination_update(*, destination: ChatDestination, **changes) -> ChatD
     return _save_with_url(destination, changes)
 
 
-def severity_route_save(*, organization, severity_name: str, person_channels: list[str],
-                        announce_emails: list[str], route: SeverityRoute | None = None) -> SeverityRoute:
+def severity_route_save(*, organization, severity_name: str, person_channels: list[str] | None = None,
+                        announce_emails: list[str] | None = None, route: SeverityRoute | None = None) -> SeverityRoute:
+    person_channels, announce_emails = list(person_channels or []), list(announce_emails or [])
     unknown = [c for c in person_channels if c not in CHANNEL_VALUES and c != "push"]
     if unknown:
         raise _bad("person_channels", f"Unknown channels: {', '.join(unknown)}.")
@@ -190,7 +191,7 @@ def severity_route_save(*, organization, severity_name: str, person_channels: li
     return route
 
 
-def channel_throttle_save(*, organization, channel: str, max_count: int, per_seconds: int,
+def channel_throttle_save(*, organization, channel: str, max_count: int = 1, per_seconds: int = 60,
                           throttle: ChannelThrottle | None = None) -> ChannelThrottle:
     if channel not in CHANNEL_VALUES:
         raise _bad("channel", "Unknown channel.")

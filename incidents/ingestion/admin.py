@@ -5,11 +5,11 @@ from django.contrib import admin, messages
 
 from incidents.ingestion import services
 from incidents.ingestion.models import Alert, Integration, MaintenanceWindow
-from tenancy.admin_base import OrganizationScopedModelAdmin, ReadOnlyAdminMixin
+from tenancy.admin_base import OrganizationScopedModelAdmin, ReadOnlyAdminMixin, ServiceAdminMixin, stored
 
 
 @admin.register(Integration)
-class IntegrationAdmin(OrganizationScopedModelAdmin):
+class IntegrationAdmin(ServiceAdminMixin, OrganizationScopedModelAdmin):
     list_display = ["name", "kind", "service", "organization", "enabled", "rate_limit_per_minute", "auto_resolve"]
     list_filter = ["kind", "enabled", "auto_resolve"]
     search_fields = ["name"]
@@ -22,12 +22,13 @@ class IntegrationAdmin(OrganizationScopedModelAdmin):
     def has_add_permission(self, request, *args):
         return False  # created through the API, which shows the key once
 
-    def save_model(self, request, obj, form, change):
-        if not self._allowed(request, obj):
-            return super().save_model(request, obj, form, change)
+    def service_save(self, request, obj, form, formsets, change):
         names = [name for name in form.changed_data if name in services.integrations.CONFIG_FIELDS]
-        services.integration_update(integration=obj, **{name: form.cleaned_data[name] for name in names})
-        return None
+        return services.integration_update(integration=stored(obj),
+                                           **{name: form.cleaned_data[name] for name in names})
+
+    def service_delete(self, request, obj):
+        services.integration_delete(integration=obj)
 
     @admin.action(description="Rotate the routing key (the new key is shown once)")
     def rotate_keys(self, request, queryset):
@@ -38,24 +39,19 @@ class IntegrationAdmin(OrganizationScopedModelAdmin):
 
 
 @admin.register(MaintenanceWindow)
-class MaintenanceWindowAdmin(OrganizationScopedModelAdmin):
+class MaintenanceWindowAdmin(ServiceAdminMixin, OrganizationScopedModelAdmin):
     list_display = ["service", "starts_at", "ends_at", "reason", "organization", "end_recorded_at"]
     list_filter = ["service"]
     fields = ["organization", "service", "starts_at", "ends_at", "reason"]
 
-    def save_model(self, request, obj, form, change):
-        if not self._allowed(request, obj):
-            return super().save_model(request, obj, form, change)
+    def service_save(self, request, obj, form, formsets, change):
         values = {name: form.cleaned_data[name] for name in ("service", "starts_at", "ends_at", "reason")}
         if change:
-            services.maintenance_window_update(window=obj, **values)
-        else:
-            window = services.maintenance_window_create(organization=form.cleaned_data["organization"],
-                                                        created_by=request.user, **values)
-            obj.pk = window.pk
-        return None
+            return services.maintenance_window_update(window=stored(obj), **values)
+        return services.maintenance_window_create(organization=form.cleaned_data["organization"],
+                                                  created_by=request.user, **values)
 
-    def delete_model(self, request, obj):
+    def service_delete(self, request, obj):
         services.maintenance_window_delete(window=obj)
 
 
