@@ -18,7 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from oncall import selectors, services
-from oncall.models import EscalationPolicy, EscalationStep, Layer, OncallPreference, Override, ResponderGroup, Schedule
+from oncall.models import EscalationPolicy, EscalationStep, Layer, Override, ResponderGroup, Schedule
 from oncall.serializers import (
     EscalationPolicySerializer,
     EscalationPolicyWriteSerializer,
@@ -332,8 +332,7 @@ class OncallPreferenceView(OrganizationScopedAPIView):
     required_roles = {"get": READ, "put": READ, "patch": READ}
 
     def _current(self):
-        found = OncallPreference.objects.filter(organization=self.organization, user=self.request.user).first()
-        return found or OncallPreference(organization=self.organization, user=self.request.user)
+        return selectors.oncall_preference_get(organization=self.organization, user=self.request.user)
 
     @extend_schema(responses=OncallPreferenceSerializer)
     def get(self, request, *args, **kwargs):

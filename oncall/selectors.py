@@ -14,7 +14,16 @@ from django.db.models import Prefetch, QuerySet, TextField
 from django.db.models.functions import Cast
 
 from oncall import scheduling
-from oncall.models import EscalationPolicy, EscalationStep, Layer, LayerVersion, Override, ResponderGroup, Schedule
+from oncall.models import (
+    EscalationPolicy,
+    EscalationStep,
+    Layer,
+    LayerVersion,
+    OncallPreference,
+    Override,
+    ResponderGroup,
+    Schedule,
+)
 from tenancy.models import Organization, User
 
 OVERFLOW_CAP = timedelta(days=62)
@@ -221,10 +230,6 @@ def oncall_now(*, organization: Organization, at: datetime, schedule_ids=None) -
             for spec, uid, source in found]
 
 
-def schedule_list(*, organization: Organization) -> QuerySet[Schedule]:
-    return Schedule.objects.for_org(organization)
-
-
 def schedules_used_by_policies(*, organization: Organization) -> QuerySet[Schedule]:
     return Schedule.objects.for_org(organization).filter(escalation_steps__isnull=False).distinct()
 
@@ -314,3 +319,9 @@ def snapshot_step_targets(organization: Organization, step_dict: dict, at: datet
     user_ids = [pk for pk in step_dict.get("user_ids") or [] if pk in member_ids]
     return _resolve(organization_id, user_ids, step_dict.get("schedule_ids") or [],
                     step_dict.get("group_ids") or [], at)
+
+
+def oncall_preference_get(*, organization: Organization, user) -> OncallPreference:
+    """The person's handoff settings in the org: the stored row, or an unsaved one with the defaults."""
+    found = OncallPreference.objects.filter(organization=organization, user=user).first()
+    return found or OncallPreference(organization=organization, user=user)

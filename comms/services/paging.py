@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from comms import conf, nudge, selectors
-from comms.enums import OPEN_NOTIFICATION_STATES, Channel, NotificationState, Purpose, RunState
+from comms.enums import Channel, NotificationState, Purpose, RunState
 from comms.models import EscalationRun, Notification
 from comms.services.timeline import note, person
 from incidents.enums import IncidentStatus, TimelineKind
@@ -346,7 +346,3 @@ def paging_start_missed(*, now: datetime | None = None, grace_seconds: int = 3) 
         except Exception:
             logger.exception("paging start failed", extra={"incident_id": incident_id})
     return started
-
-
-def open_notifications(incident: Incident):
-    return Notification.objects.filter(incident=incident, state__in=OPEN_NOTIFICATION_STATES)

@@ -6,7 +6,7 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from incidents.ingestion import services
+from incidents.ingestion import selectors, services
 from incidents.ingestion.enums import AlertStatus, IntegrationKind
 from incidents.ingestion.models import Alert, Integration, MaintenanceWindow
 from incidents.ingestion.serializers import (
@@ -42,7 +42,7 @@ class IntegrationViewSet(OrganizationScopedServiceViewSet):
     ordering_fields = ["name", "created_at"]
 
     def get_base_queryset(self):
-        return Integration.objects.select_related("service", "heartbeat").order_by("name", "id")
+        return selectors.integration_list(organization=self.organization).select_related("heartbeat")
 
     def _created(self, integration: Integration, routing_key: str, status_code: int) -> Response:
         data = IntegrationCreatedSerializer(integration, context={"routing_key": routing_key}).data
@@ -91,7 +91,7 @@ class AlertViewSet(OrganizationScopedReadOnlyViewSet):
     ordering_fields = ["received_at"]
 
     def get_base_queryset(self):
-        return Alert.objects.select_related("integration", "incident").order_by("-received_at", "-id")
+        return selectors.alert_list(organization=self.organization)
 
 
 @extend_schema_view(
@@ -110,7 +110,7 @@ class MaintenanceWindowViewSet(OrganizationScopedServiceViewSet):
     ordering_fields = ["starts_at", "ends_at"]
 
     def get_base_queryset(self):
-        return MaintenanceWindow.objects.select_related("service", "created_by").order_by("-starts_at", "-id")
+        return selectors.maintenance_window_list(organization=self.organization)
 
     def service_create(self, data):
         return services.maintenance_window_create(organization=self.organization, created_by=self.request.user,
