@@ -30,8 +30,9 @@ LEASE_MIN_PER_MINUTE = 6_000
 LEASE_SECONDS = 0.05
 LEASE_MAX = 32
 
-# KEYS[1] bucket, KEYS[2] generation; ARGV[1] tokens per ms, ARGV[2] burst, ARGV[3] tokens wanted.
-# Returns {tokens granted (0 when refused), milliseconds until one token, generation or false}.
+# KEYS[1] bucket, KEYS[2] generation; ARGV[1] tokens per ms, ARGV[2] burst, ARGV[3] tokens wanted,
+# ARGV[4] the fewest worth granting (1 for a lease; all of them for a request's alerts).
+# Returns {tokens granted (0 when refused), milliseconds until enough tokens, generation or false}.
 BUCKET_SCRIPT = """
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
@@ -42,13 +43,14 @@ local tokens = tonumber(state[1])
 local at = tonumber(state[2])
 if tokens == nil then tokens = burst; at = now end
 tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
+local minimum = tonumber(ARGV[4])
 local allowed = 0
 local wait = 0
-if tokens >= 1 then
+if tokens >= minimum then
   allowed = math.min(tonumber(ARGV[3]), math.floor(tokens))
   tokens = tokens - allowed
 else
-  wait = math.ceil((1 - tokens) / rate)
+  wait = math.ceil((minimum - tokens) / rate)
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', now)
 redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate) + 1000)
@@ -104,9 +106,11 @@ def lease_size(per_minute: int, burst: int) -> int:
     return max(1, min(LEASE_MAX, burst, int(per_minute / 60 * LEASE_SECONDS)))
 
 
-def take(integration_id: int, *, per_minute: int, burst: int) -> Decision:
-    wanted = lease_size(per_minute, burst)
-    if wanted > 1:
+def take(integration_id: int, *, per_minute: int, burst: int, cost: int = 1) -> Decision:
+    """Take ``cost`` tokens (all or none: a request's alerts); one at a time from a lease when the
+    rate is high enough (``lease_size``)."""
+    wanted = lease_size(per_minute, burst) if cost == 1 else cost
+    if wanted > 1 and cost == 1:
         with _leases_lock:
             lease = _leases.get(integration_id)
             if lease is not None and lease.remaining > 0 and lease.expires > time.monotonic():
@@ -118,13 +122,13 @@ def take(integration_id: int, *, per_minute: int, burst: int) -> Decision:
     rate = max(per_minute, 1) / 60000.0
     try:
         granted, wait_ms, generation = script(keys=[bucket_key(integration_id), generation_key(integration_id)],
-                                              args=[repr(rate), max(burst, 1), wanted])
+                                              args=[repr(rate), max(burst, 1), wanted, cost])
     except redis.RedisError:
         logger.warning("rate limiter unavailable, letting the event in", extra={"integration_id": integration_id})
         return Decision(True, 0, None, known=False)
     generation = generation.decode() if isinstance(generation, bytes) else generation
     granted = int(granted)
-    if granted > 1:
+    if granted > 1 and cost == 1:
         with _leases_lock:
             _leases[integration_id] = _Lease(granted - 1, time.monotonic() + LEASE_SECONDS, generation)
     return Decision(granted > 0, max(1, math.ceil(int(wait_ms) / 1000)) if not granted else 0, generation)

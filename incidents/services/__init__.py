@@ -3,6 +3,7 @@ transaction, locks the incident row (``select_for_update``) and writes exactly o
 ``TimelineEvent`` for the change it makes (none when it changes nothing). The event reaches
 the apps that react through ``incidents.events`` after commit."""
 
+from incidents.services.alerts import incident_alert_add, incident_alert_join
 from incidents.services.common import incident_lock, person, timeline_event_record
 from incidents.services.lifecycle import (
     incident_acknowledge,
@@ -28,6 +29,8 @@ __all__ = [
     "catalog_object_delete",
     "incident_acknowledge",
     "incident_action_record",
+    "incident_alert_add",
+    "incident_alert_join",
     "incident_assign_commander",
     "incident_change_severity",
     "incident_checklist_update",
