@@ -47,7 +47,8 @@ class IntegrationSerializer(serializers.ModelSerializer):
         if integration.kind != IntegrationKind.HEARTBEAT or not hasattr(integration, "heartbeat"):
             return None
         beat = integration.heartbeat
-        return {"last_beat_at": beat.last_beat_at, "due_at": beat.due_at, "late_since": beat.late_since}
+        return {"last_beat_at": beat.last_beat_at, "due_at": beat.due_at if beat.last_beat_at else None,
+                "late_since": beat.late_since, "waiting_for_first_beat": beat.last_beat_at is None}
 
 
 class IntegrationCreatedSerializer(IntegrationSerializer):
