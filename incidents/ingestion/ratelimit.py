@@ -2,8 +2,10 @@
 
 The bucket holds ``burst`` tokens and refills at ``per_minute`` a minute. The same script
 returns the integration's cache generation (``keys.generation_key``) so the request path
-learns, in that one round trip, whether its cached integration is stale. If Redis is down
-the limiter lets the event in: losing alerts is worse than letting a burst through.
+learns, in that one round trip, whether its cached integration is stale. If Redis is down, or
+hung (connect and socket timeouts of ``TIMEOUT_SECONDS``), the limiter lets the event in with a
+log line: losing alerts is worse than letting a burst through. After a failure it does not ask
+Redis again for ``PAUSE_AFTER_FAILURE`` seconds, so a hung Redis costs one timeout, not one a request.
 
 An integration allowed at least ``LEASE_MIN_PER_MINUTE`` takes tokens a few at a time (a lease,
 at most ``LEASE_MAX`` and what ``LEASE_SECONDS`` of its rate refills) and spends them in the
@@ -29,6 +31,8 @@ logger = logging.getLogger(__name__)
 LEASE_MIN_PER_MINUTE = 6_000
 LEASE_SECONDS = 0.05
 LEASE_MAX = 32
+TIMEOUT_SECONDS = 0.25
+PAUSE_AFTER_FAILURE = 5.0
 
 # KEYS[1] bucket, KEYS[2] generation; ARGV[1] tokens per ms, ARGV[2] burst, ARGV[3] tokens wanted,
 # ARGV[4] the fewest worth granting (1 for a lease; all of them for a request's alerts).
@@ -71,7 +75,8 @@ def client() -> "redis.Redis | None":
     url = getattr(settings, "REDIS_URL", "")
     if not url:
         return None
-    return redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5, health_check_interval=30)
+    return redis.Redis.from_url(url, socket_timeout=TIMEOUT_SECONDS, socket_connect_timeout=TIMEOUT_SECONDS,
+                                health_check_interval=30)
 
 
 @lru_cache(maxsize=1)
@@ -96,6 +101,7 @@ class _Lease:
 
 
 _leases: dict[int, _Lease] = {}
+_paused_until = [0.0]  # monotonic time before which Redis is not asked again (after a failure)
 _leases_lock = threading.Lock()
 
 
@@ -117,14 +123,16 @@ def take(integration_id: int, *, per_minute: int, burst: int, cost: int = 1) -> 
                 lease.remaining -= 1
                 return Decision(True, 0, lease.generation)
     script = _script()
-    if script is None:
+    if script is None or time.monotonic() < _paused_until[0]:
         return Decision(True, 0, None, known=False)
     rate = max(per_minute, 1) / 60000.0
     try:
         granted, wait_ms, generation = script(keys=[bucket_key(integration_id), generation_key(integration_id)],
                                               args=[repr(rate), max(burst, 1), wanted, cost])
     except redis.RedisError:
-        logger.warning("rate limiter unavailable, letting the event in", extra={"integration_id": integration_id})
+        _paused_until[0] = time.monotonic() + PAUSE_AFTER_FAILURE
+        logger.warning("rate limiter unavailable (Redis down or not answering), letting events in for %ss",
+                       PAUSE_AFTER_FAILURE, extra={"integration_id": integration_id}, exc_info=True)
         return Decision(True, 0, None, known=False)
     generation = generation.decode() if isinstance(generation, bytes) else generation
     granted = int(granted)
@@ -135,7 +143,9 @@ def take(integration_id: int, *, per_minute: int, burst: int, cost: int = 1) -> 
 
 
 def leases_clear(integration_id: int | None = None) -> None:
-    """Forget this process's unspent tokens (of one integration, or all)."""
+    """Forget this process's unspent tokens (of one integration, or all; all also ends a pause)."""
+    if integration_id is None:
+        _paused_until[0] = 0.0
     with _leases_lock:
         if integration_id is None:
             _leases.clear()
