@@ -229,6 +229,32 @@ def enqueue(request):
     return respond({"status": "success", "message": "Event processed", "dedup_key": outcomes[0].dedup_key}, 202)
 
 
+@csrf_exempt
+@require_http_methods(["POST"])
+def change_enqueue(request):
+    """POST /v2/change/enqueue — PagerDuty Change Events: stored on the integration's service and
+    shown on its incidents (``recent_changes``); no incident, no page."""
+    try:
+        body = read_json(request)
+        routing_key = pagerduty.routing_key_of(body)
+        entry = admit(routing_key, IntegrationKind.PAGERDUTY_V2)
+        change = pagerduty.parse_change(body)
+        entry = throttle(entry, routing_key)
+        try:
+            services.change_ingest(integration=entry.integration, change=change)
+        except DataError as exc:
+            raise Refusal(400, "A value in the event cannot be stored.", {"body": [str(exc).splitlines()[0][:200]]}
+                          ) from exc
+        except DatabaseError as exc:
+            raise Refusal(503, "Temporarily unavailable, retry later.",
+                          headers={"Retry-After": TRANSIENT_RETRY_AFTER}) from exc
+    except PayloadError as exc:
+        return respond({**PD_INVALID, "errors": exc.as_list()}, 400)
+    except Refusal as exc:
+        return _pagerduty_refusal(exc)
+    return respond({"status": "success", "message": "Change event processed"}, 202)
+
+
 def _pagerduty_refusal(exc: Refusal) -> HttpResponse:
     if exc.status == 429:
         return respond({"status": "throttle event", "message": "Requests for this service are arriving too quickly. "

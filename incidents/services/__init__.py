@@ -4,6 +4,7 @@ transaction, locks the incident row (``select_for_update``) and writes exactly o
 the apps that react through ``incidents.events`` after commit."""
 
 from incidents.services.alerts import incident_alert_add, incident_alert_join
+from incidents.services.changes import change_event_record
 from incidents.services.common import incident_lock, person, timeline_event_record
 from incidents.services.lifecycle import (
     incident_acknowledge,
@@ -27,6 +28,7 @@ from incidents.services.work import (
 
 __all__ = [
     "catalog_object_delete",
+    "change_event_record",
     "incident_acknowledge",
     "incident_action_record",
     "incident_alert_add",

@@ -1,7 +1,13 @@
 """Every write of ingestion: received events (``alerts``, ``storms``), configuration
 (``integrations``) and the periodic work (``periodic``)."""
 
-from incidents.ingestion.services.alerts import Outcome, alert_ingest, alerts_ingest, sns_notification_ingest
+from incidents.ingestion.services.alerts import (
+    Outcome,
+    alert_ingest,
+    alerts_ingest,
+    change_ingest,
+    sns_notification_ingest,
+)
 from incidents.ingestion.services.integrations import (
     basic_auth_matches,
     ingestion_url,
@@ -26,6 +32,7 @@ __all__ = [
     "alert_ingest",
     "alerts_ingest",
     "basic_auth_matches",
+    "change_ingest",
     "heartbeat_beat",
     "heartbeats_check",
     "incidents_auto_resolve",

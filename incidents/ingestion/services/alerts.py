@@ -294,3 +294,11 @@ def _note(integration: Integration, event: NormalizedEvent, window_id: int | Non
         "text": event.summary, "dedup_key": event.dedup_key, "integration": integration.name,
         "integration_id": integration.pk, "kind": integration.kind})
     return Outcome("noted", event.dedup_key, incident_id=incident.pk)
+
+
+def change_ingest(*, integration: Integration, change) -> int:
+    """A PagerDuty Change Event on the integration's service (``parsers.pagerduty.ChangeFields``),
+    stored by ``incidents.services.change_event_record``. Returns its id."""
+    return incident_services.change_event_record(
+        service=integration.service, summary=change.summary, source=change.source, occurred_at=change.occurred_at,
+        custom_details=change.custom_details, links=change.links, origin=integration.name).pk
