@@ -169,16 +169,13 @@ class SnsMessage(OrganizationOwned):
         return self.message_id
 
 
-class StormWindow(OrganizationOwned):
-    """An integration's count of the incidents it opened in the current minute, and its alert-storm
-    incident: beyond ``storm_threshold_per_minute`` new keys join that incident instead of opening
-    (and paging) one each. Locked by every new key of the integration (``services.storms``)."""
+class AlertStorm(OrganizationOwned):
+    """The integration's alert-storm incident: beyond ``storm_threshold_per_minute`` new incidents
+    a minute, new keys join it instead of opening (and paging) one each (``services.storms``)."""
 
     integration = models.OneToOneField(Integration, on_delete=models.CASCADE, related_name="storm")
-    started_at = models.DateTimeField(help_text="When the current minute of counting began.")
-    opened = models.PositiveIntegerField(default=0, help_text="New keys seen since started_at.")
     incident = models.ForeignKey(Incident, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
                                  help_text="The alert-storm incident new keys join while over the threshold.")
 
     def __str__(self) -> str:
-        return f"storm window of {self.integration_id}"
+        return f"alert storm of {self.integration_id}"

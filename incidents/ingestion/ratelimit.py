@@ -148,6 +148,8 @@ def leases_clear(integration_id: int | None = None) -> None:
         _paused_until[0] = 0.0
     with _leases_lock:
         if integration_id is None:
+            _opened_local.clear()
+        if integration_id is None:
             _leases.clear()
         else:
             _leases.pop(integration_id, None)
@@ -173,3 +175,39 @@ def reset(integration_id: int) -> None:
             connection.delete(bucket_key(integration_id))
         except redis.RedisError:
             logger.warning("could not reset the rate limit", extra={"integration_id": integration_id})
+
+
+# KEYS[1] the integration's counter of this minute; ARGV[1] its lifetime in ms.
+OPENED_SCRIPT = """
+local opened = redis.call('INCR', KEYS[1])
+if opened == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return opened
+"""
+_opened_local: dict[tuple[int, int], int] = {}
+
+
+@lru_cache(maxsize=1)
+def _opened_script():
+    connection = client()
+    return connection.register_script(OPENED_SCRIPT) if connection is not None else None
+
+
+def count_new_incident(integration_id: int) -> int:
+    """Count one more new incident of the integration in the current clock minute and return the
+    minute's count so far (storm protection). One Redis round trip, outside any database lock.
+    Without Redis (none configured, down or hung) the count is this process's own: the threshold
+    then holds per process instead of overall, and storms are still grouped."""
+    minute = int(time.time() // 60)
+    script = _opened_script()
+    if script is not None and time.monotonic() >= _paused_until[0]:
+        try:
+            return int(script(keys=[f"foghorn:ingest:opened:{integration_id}:{minute}"], args=[120_000]))
+        except redis.RedisError:
+            _paused_until[0] = time.monotonic() + PAUSE_AFTER_FAILURE
+            logger.warning("storm counter unavailable (Redis down or not answering), counting in this process",
+                           extra={"integration_id": integration_id}, exc_info=True)
+    with _leases_lock:
+        for key in [key for key in _opened_local if key[1] < minute]:
+            del _opened_local[key]
+        _opened_local[(integration_id, minute)] = _opened_local.get((integration_id, minute), 0) + 1
+        return _opened_local[(integration_id, minute)]

@@ -3,7 +3,10 @@ opened 1,525 incidents (each paged). Alerts, not requests, count against the rat
 request carries at most INGESTION_MAX_ALERTS_PER_REQUEST alerts; beyond an integration's
 storm threshold, new keys join one alert-storm incident that pages once."""
 
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 
 from incidents.enums import IncidentStatus, TimelineKind
 from incidents.ingestion.models import Alert, AlertKey
@@ -12,6 +15,8 @@ from tenancy.enums import Role
 from tests.ingestion.conftest import integration_url
 
 pytestmark = pytest.mark.django_db
+# Storms are counted per clock minute: these tests stay inside one.
+ONE_MINUTE = time_machine.travel(datetime(2026, 12, 1, 12, 0, 5, tzinfo=UTC), tick=False)
 
 
 def group(count: int, status: str = "firing", prefix: str = "fp") -> dict:
@@ -51,6 +56,7 @@ def test_alerts_not_requests_count_against_the_rate_limit(integration_of, http):
     assert Alert.objects.count() == 10
 
 
+@ONE_MINUTE
 def test_beyond_the_storm_threshold_new_keys_join_one_storm_incident_that_pages_once(integration_of, http):
     integration, key = integration_of("alertmanager", rate_limit_per_minute=10_000_000, rate_limit_burst=10_000_000,
                                       storm_threshold_per_minute=5)
@@ -76,6 +82,7 @@ def test_beyond_the_storm_threshold_new_keys_join_one_storm_incident_that_pages_
     assert Alert.objects.filter(incident=storm, status="firing").count() == 3
 
 
+@ONE_MINUTE
 def test_the_storm_threshold_is_configured_per_integration_through_the_api(org, integration_of, member_of, http):
     integration, key = integration_of("webhook", rate_limit_per_minute=10_000, rate_limit_burst=10_000)
     assert integration.storm_threshold_per_minute == 20
