@@ -84,6 +84,17 @@ def prepare(env: dict) -> str:
     code = """
 from django.core.management import call_command
 call_command("migrate", verbosity=0)
+import os
+if os.environ.get("BENCH_WITHOUT_CONSTRAINTS"):
+    # For measuring what the foreign-key constraints of the alert and timeline tables cost.
+    from django.db import connection
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT conrelid::regclass::text, conname FROM pg_constraint WHERE contype = 'f' AND "
+                       "conrelid::regclass::text IN ('ingestion_alert', 'incidents_timelineevent') AND "
+                       "conname NOT LIKE '%%integration%%' AND conname NOT LIKE '%%actor%%' AND "
+                       "conname NOT LIKE '%%suppressed%%'")
+        for table, name in cursor.fetchall():
+            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
 from tenancy import services as tenancy_services
 from incidents.models import Service
 from incidents.ingestion import services
@@ -281,12 +292,17 @@ def main() -> None:
                         help="gunicorn threads per worker (the Procfile's 4, gthread; 1: sync workers)")
     parser.add_argument("--new-every", type=int, default=0,
                         help="every Nth event has a new dedup key (opens an incident); 0: all join open incidents")
+    parser.add_argument("--without-constraints", action="store_true",
+                        help="drop the alert and timeline tables' organization/service/incident foreign keys "
+                             "first (to measure what they cost)")
     options = parser.parse_args()
     use_wrk = options.generator == "wrk" or (options.generator == "auto" and shutil.which("wrk"))
 
     database_url = scratch_database_url(BENCH_DB)
     recreate_database(database_url)
     env = {**django_env(database_url), "BENCH_KEYS": str(options.keys), "BENCH_NEW_EVERY": str(options.new_every)}
+    if options.without_constraints:
+        env["BENCH_WITHOUT_CONSTRAINTS"] = "1"
     routing_key = prepare(env)
     base_env = env
     results = {}
@@ -345,7 +361,8 @@ def report(options, generator, results, rows) -> None:
                else f"{options.workers} workers x {options.threads} threads (gthread, the Procfile's)")
     print(f"generator: {generator}, {options.connections} connections, {options.duration}s per endpoint, "
           f"gunicorn {workers}, {os.cpu_count()} CPUs, PostgreSQL {BENCH_DB}, {options.keys} open incidents"
-          f"{f', a new dedup key every {options.new_every} events' if options.new_every else ''}; "
+          f"{f', a new dedup key every {options.new_every} events' if options.new_every else ''}"
+          f"{', WITHOUT the foreign-key constraints' if options.without_constraints else ''}; "
           f"load average: {os.getloadavg()[0]:.2f}")
     print(f"{'endpoint':<34}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'requests':>10}{'non-2xx':>9}  peak RSS/worker")
     lines = [("trivial Django view", trivial, results["durable"]["rss_trivial"])]
