@@ -104,10 +104,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
-# An alert joining an open incident commits without waiting for the WAL flush (its own transaction
-# only; see incidents/ingestion/services/fastpath.py). Off: every alert waits for durability.
-INGESTION_ASYNC_COMMIT_JOINS = env_bool("INGESTION_ASYNC_COMMIT_JOINS", default=True)
-
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "tenancy.User"
 
@@ -245,3 +241,16 @@ LOGGING = {
 
 # How long before an API token's "last used" time is written again (saves a write per request).
 API_TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
+
+# --- Alert ingestion (incidents/ingestion/README.md) ------------------------------------------
+# Opt-in: an alert joining an open incident commits without waiting for the WAL flush. Faster, but a
+# database crash can lose the last ~0.6 s of such joins although they were answered 202.
+INGESTION_ASYNC_COMMIT_JOINS = env_bool("INGESTION_ASYNC_COMMIT_JOINS", default=False)
+# Off behind a transaction-mode pooler (PgBouncer < 1.21) that cannot keep prepared statements.
+INGESTION_PREPARED_STATEMENTS = env_bool("INGESTION_PREPARED_STATEMENTS", default=True)
+INGESTION_MAX_BODY_BYTES = int(os.environ.get("INGESTION_MAX_BODY_BYTES", str(1024 * 1024)))
+# Alerts one request may carry (Alertmanager: set max_alerts in webhook_configs to stay below it).
+INGESTION_MAX_ALERTS_PER_REQUEST = int(os.environ.get("INGESTION_MAX_ALERTS_PER_REQUEST", "1000"))
+# Exact extra SNS signing-certificate URLs to trust besides https sns.<region>.amazonaws.com (tests,
+# an on-premises SNS look-alike); comma-separated.
+INGESTION_SNS_EXTRA_CERT_URLS = env_list("INGESTION_SNS_EXTRA_CERT_URLS", "")

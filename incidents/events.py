@@ -13,8 +13,12 @@ Usage (in the reacting app's ``AppConfig.ready``)::
     events.register("comms.paging", on_timeline_event, kinds={"incident_created", "acknowledged"})
 """
 
+import contextvars
 import logging
+import queue
+import threading
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -71,7 +75,60 @@ def enqueue_on_commit(event: TimelineEvent) -> None:
 def enqueue_written_on_commit(kind: str, event_id: int) -> None:
     """``enqueue_on_commit`` for an event written by raw SQL, known by its kind and id only."""
     if handlers_for(kind):
-        transaction.on_commit(lambda: _send(event_id))
+        transaction.on_commit(lambda: _send_or_hand_off(event_id))
+
+
+_in_background: contextvars.ContextVar[bool] = contextvars.ContextVar("foghorn_dispatch_in_background",
+                                                                      default=False)
+BACKGROUND_QUEUE_SIZE = 10_000
+
+
+@contextmanager
+def dispatch_in_background():
+    """Within it, a committed event's dispatch message is handed to this process's publisher
+    thread instead of being sent inline: a slow or hung broker never holds the caller (the
+    ingestion endpoints, whose answer must not wait on Redis once the alert is committed). If the
+    publisher falls behind (its queue full), the message is dropped with a log line: the event is
+    committed, and the sweeper re-drives it. Tasks run eagerly (tests) are sent inline."""
+    token = _in_background.set(True)
+    try:
+        yield
+    finally:
+        _in_background.reset(token)
+
+
+def _send_or_hand_off(event_id: int) -> None:
+    if _in_background.get() and not dispatch.app.conf.task_always_eager:
+        _publisher.hand_off(event_id)
+    else:
+        _send(event_id)
+
+
+class _Publisher:
+    """One daemon thread a process sending the dispatch messages handed to it, in order."""
+
+    def __init__(self):
+        self.queue: queue.Queue[int] = queue.Queue(maxsize=BACKGROUND_QUEUE_SIZE)
+        self.thread: threading.Thread | None = None
+        self.lock = threading.Lock()
+
+    def hand_off(self, event_id: int) -> None:
+        with self.lock:
+            if self.thread is None or not self.thread.is_alive():  # none yet, or lost in a fork
+                self.thread = threading.Thread(target=self._run, name="foghorn-dispatch-publisher", daemon=True)
+                self.thread.start()
+        try:
+            self.queue.put_nowait(event_id)
+        except queue.Full:
+            logger.warning("timeline event dispatch dropped (publisher behind); the sweeper will retry",
+                           extra={"event_id": event_id})
+
+    def _run(self) -> None:
+        while True:
+            _send(self.queue.get())
+
+
+_publisher = _Publisher()
 
 
 def _send(event_id: int) -> None:

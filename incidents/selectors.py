@@ -1,8 +1,11 @@
 """Read-side queries of the incidents app. Every one takes the organization (or an object of it)."""
 
+from datetime import timedelta
+
 from django.db.models import QuerySet
 
 from incidents.models import (
+    ChangeEvent,
     ChecklistItem,
     Incident,
     Participant,
@@ -66,3 +69,19 @@ def checklist_for_incident(*, incident: Incident) -> QuerySet[ChecklistItem]:
     return ChecklistItem.objects.filter(incident=incident).select_related("checked_by").order_by(
         "-checklist", "position"
     )
+
+
+RECENT_CHANGES_WINDOW = timedelta(hours=24)
+RECENT_CHANGES_LIMIT = 20
+
+
+def recent_changes_for_incident(*, incident: Incident, window: timedelta = RECENT_CHANGES_WINDOW,
+                                limit: int = RECENT_CHANGES_LIMIT) -> list[ChangeEvent]:
+    """Changes on the incident's service in the ``window`` before its detection (and up to it),
+    newest first: what triage asks first ("recent deployment?"). None without a service."""
+    if incident.service_id is None:
+        return []
+    return list(ChangeEvent.objects.filter(
+        organization_id=incident.organization_id, service_id=incident.service_id,
+        occurred_at__gte=incident.detected_at - window, occurred_at__lte=incident.detected_at,
+    ).order_by("-occurred_at", "-id")[:limit])

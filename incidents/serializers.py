@@ -7,6 +7,7 @@ from rest_framework import serializers
 from incidents import selectors, states
 from incidents.enums import ActionKind, IncidentStatus, PagingChannel, ParticipantRole
 from incidents.models import (
+    ChangeEvent,
     ChecklistItem,
     Incident,
     Participant,
@@ -120,16 +121,30 @@ class IncidentSerializer(serializers.ModelSerializer):
         return states.allowed_transitions(incident.status)
 
 
+class ChangeEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ChangeEvent
+        fields = ["id", "summary", "source", "occurred_at", "received_at", "custom_details", "links", "origin"]
+        read_only_fields = fields
+
+
 class IncidentDetailSerializer(IncidentSerializer):
     runbooks = serializers.SerializerMethodField(help_text="Runbooks of the incident's service.")
+    recent_changes = serializers.SerializerMethodField(
+        help_text="Changes on the incident's service (PagerDuty Change Events) in the 24 hours before its "
+                  "detection, newest first.")
 
     class Meta(IncidentSerializer.Meta):
-        fields = [*IncidentSerializer.Meta.fields, "runbooks"]
+        fields = [*IncidentSerializer.Meta.fields, "runbooks", "recent_changes"]
         read_only_fields = fields
 
     @extend_schema_field(RunbookSummarySerializer(many=True))
     def get_runbooks(self, incident: Incident) -> list[dict]:
         return RunbookSummarySerializer(selectors.runbooks_for_incident(incident=incident), many=True).data
+
+    @extend_schema_field(ChangeEventSerializer(many=True))
+    def get_recent_changes(self, incident: Incident) -> list[dict]:
+        return ChangeEventSerializer(selectors.recent_changes_for_incident(incident=incident), many=True).data
 
 
 class IncidentCreateSerializer(serializers.Serializer):

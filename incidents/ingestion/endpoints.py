@@ -8,22 +8,23 @@ transient failure of ours (the database), which senders such as Alertmanager ret
 
 import base64
 import binascii
+import functools
 import json
 import logging
 import re
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import DatabaseError, DataError, IntegrityError, transaction
+from django.db import DatabaseError, DataError
 from django.http import HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from incidents import events as incident_events
 from incidents.ingestion import keys, ratelimit, selectors, services, sns
 from incidents.ingestion.enums import IntegrationKind
 from incidents.ingestion.events import PayloadError
-from incidents.ingestion.models import SnsMessage
 from incidents.ingestion.parsers import PARSERS, pagerduty
 from incidents.ingestion.parsers.cloudwatch import parse_alarm
 from tenancy.errors import ApplicationError
@@ -37,7 +38,7 @@ TRANSIENT_RETRY_AFTER = "5"
 
 
 def max_body() -> int:
-    return getattr(settings, "INGESTION_MAX_BODY_BYTES", 1024 * 1024)
+    return settings.INGESTION_MAX_BODY_BYTES
 
 
 def respond(data: dict, status: int, headers: dict | None = None) -> HttpResponse:
@@ -58,23 +59,44 @@ class Refusal(Exception):
 def read_json(request):
     """The decoded body, or Refusal 413 (too large) / 400 (not JSON). Any content type is read
     as JSON: SNS posts ``text/plain``."""
+    raw = _raw_body(request)
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise Refusal(400, "The body is not JSON.", {"body": ["Not valid JSON."]}) from exc
+    if not UNSTORABLE_ESCAPE.search(raw):
+        return body
+    try:
+        return clean(body)
+    except RecursionError as exc:
+        raise Refusal(400, "The body is nested too deeply.", {"body": ["Nested too deeply."]}) from exc
+
+
+def _too_large() -> Refusal:
+    return Refusal(413, f"The body is larger than {max_body()} bytes.", {"body": ["Too large."]})
+
+
+def _raw_body(request) -> bytes:
+    """The body's bytes. A chunked body (``Transfer-Encoding: chunked``, no Content-Length) is read
+    from the WSGI input when the server says it ends there (``wsgi.input_terminated``, as gunicorn
+    does): Django reads no body without a length."""
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
     if length > max_body():
-        raise Refusal(413, f"The body is larger than {max_body()} bytes.", {"body": ["Too large."]})
-    try:
-        raw = request.body
-    except RequestDataTooBig as exc:
-        raise Refusal(413, f"The body is larger than {max_body()} bytes.", {"body": ["Too large."]}) from exc
+        raise _too_large()
+    if not length and request.META.get("wsgi.input_terminated") and "chunked" in request.META.get(
+            "HTTP_TRANSFER_ENCODING", "").lower():
+        raw = request.META["wsgi.input"].read(max_body() + 1)
+    else:
+        try:
+            raw = request.body
+        except RequestDataTooBig as exc:
+            raise _too_large() from exc
     if len(raw) > max_body():
-        raise Refusal(413, f"The body is larger than {max_body()} bytes.", {"body": ["Too large."]})
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise Refusal(400, "The body is not JSON.", {"body": ["Not valid JSON."]}) from exc
-    return clean(body) if UNSTORABLE_ESCAPE.search(raw) else body
+        raise _too_large()
+    return raw
 
 
 # JSON may escape characters PostgreSQL cannot store in text or jsonb: NUL and lone surrogates.
@@ -93,67 +115,144 @@ def clean(value):
     return value
 
 
+def _unknown_key() -> Refusal:
+    return Refusal(404, "Unknown routing key.", {"routing_key": ["Unknown routing key."]})
+
+
 def admit(routing_key, kind: str) -> selectors.CachedIntegration:
-    """The enabled integration of this key and kind, within its rate limit — or a Refusal.
-    An unknown key (or one of another kind) says nothing about why."""
+    """The enabled integration of this key and kind (as cached) — or a Refusal. An unknown key (or
+    one of another kind) says nothing about why."""
     entry = selectors.integration_by_routing_key(routing_key) if keys.looks_like_routing_key(routing_key) else None
     if entry is None:
-        raise Refusal(404, "Unknown routing key.", {"routing_key": ["Unknown routing key."]})
-    integration = entry.integration
-    decision = ratelimit.take(integration.pk, per_minute=integration.rate_limit_per_minute,
-                              burst=integration.rate_limit_burst)
-    if decision.known and decision.generation != entry.generation:
-        if not entry.fresh:
-            entry = selectors.integration_by_routing_key(routing_key, refresh=True)
-            if entry is None:
-                raise Refusal(404, "Unknown routing key.", {"routing_key": ["Unknown routing key."]})
-        entry.generation, entry.fresh = decision.generation, False
-    entry.fresh = False
-    integration = entry.integration
+        raise _unknown_key()
+    _check_usable(entry.integration, kind)
+    return entry
+
+
+def _check_usable(integration, kind: str) -> None:
     if integration.kind != kind:
-        raise Refusal(404, "Unknown routing key.", {"routing_key": ["Unknown routing key."]})
+        raise _unknown_key()
     if not integration.enabled:
         raise Refusal(403, "This integration is disabled.", {"routing_key": ["The integration is disabled."]})
+
+
+def _check_cap(alerts: int) -> None:
+    cap = settings.INGESTION_MAX_ALERTS_PER_REQUEST
+    if alerts > cap:
+        raise Refusal(413, f"{alerts} alerts in one request: at most {cap} are accepted.",
+                      {"alerts": [f"At most {cap} alerts a request (INGESTION_MAX_ALERTS_PER_REQUEST); "
+                                  f"Alertmanager: set max_alerts in webhook_configs."]})
+
+
+def throttle(entry: selectors.CachedIntegration, routing_key: str, alerts: int = 1) -> selectors.CachedIntegration:
+    """Take ``alerts`` tokens of the integration's rate limit (every alert counts, however many one
+    request carries) or refuse the request: 413 beyond ``INGESTION_MAX_ALERTS_PER_REQUEST``, 429
+    beyond the burst or the tokens left. The same Redis round trip says whether the cached
+    integration is stale; if so it is read again (and checked again)."""
+    integration = entry.integration
+    _check_cap(alerts)
+    if alerts > integration.rate_limit_burst:
+        raise Refusal(429, f"{alerts} alerts in one request, more than this integration's burst.",
+                      {"rate_limit": [f"At most {integration.rate_limit_burst} alerts at once (rate_limit_burst), "
+                                      f"{integration.rate_limit_per_minute} a minute."]})
+    decision = ratelimit.take(integration.pk, per_minute=integration.rate_limit_per_minute,
+                              burst=integration.rate_limit_burst, cost=max(alerts, 1))
+    if decision.known and decision.generation != entry.generation:
+        if not entry.fresh:
+            kind = integration.kind
+            entry = selectors.integration_by_routing_key(routing_key, refresh=True)
+            if entry is None:
+                raise _unknown_key()
+            _check_usable(entry.integration, kind)
+        entry.generation = decision.generation
+    entry.fresh = False
     if not decision.allowed:
         raise Refusal(429, "Too many events: over this integration's rate limit.",
-                      {"rate_limit": [f"{integration.rate_limit_per_minute} events a minute, "
+                      {"rate_limit": [f"{integration.rate_limit_per_minute} alerts a minute, "
                                       f"burst {integration.rate_limit_burst}."]},
                       headers={"Retry-After": str(decision.retry_after)})
     return entry
 
 
-def ingest(entry: selectors.CachedIntegration, events) -> list:
-    """Apply events one transaction each; a database failure is a Refusal 503 (retry later)."""
-    window_id = entry.active_window_id(timezone.now())
+def ingest(entry: selectors.CachedIntegration, events, *, sns_message_id: str | None = None) -> list:
+    """Apply the events: one alone is its own transaction (a join: one statement); several (an
+    Alertmanager group) or an SNS message (with its MessageId) are one, so the request is all or
+    nothing and commits once. A database failure is a Refusal 503 (retry later)."""
+    integration, window_id = entry.integration, entry.active_window_id(timezone.now())
     try:
-        return [services.alert_ingest(integration=entry.integration, event=event, window_id=window_id)
-                for event in events]
+        if sns_message_id is not None:
+            return services.sns_notification_ingest(integration=integration, message_id=sns_message_id,
+                                                    events=events, window_id=window_id)
+        if len(events) == 1:
+            return [services.alert_ingest(integration=integration, event=events[0], window_id=window_id)]
+        return services.alerts_ingest(integration=integration, events=events, window_id=window_id)
     except ApplicationError as exc:
         raise Refusal(exc.status_code if 400 <= exc.status_code < 500 else 400, exc.message, exc.errors) from exc
     except DataError as exc:  # a value the database cannot hold: bad input, nothing written
         message = str(exc).splitlines()[0][:200] if str(exc) else "Invalid value."
         raise Refusal(400, "A value in the event cannot be stored.", {"body": [message]}) from exc
     except DatabaseError as exc:
-        logger.warning("ingestion failed on the database", extra={"integration_id": entry.integration.pk},
+        logger.warning("ingestion failed on the database", extra={"integration_id": integration.pk},
                        exc_info=True)
         raise Refusal(503, "Temporarily unavailable, retry later.", headers={
             "Retry-After": TRANSIENT_RETRY_AFTER}) from exc
 
 
+def dispatch_in_background(view):
+    """Once the alert is committed, the answer never waits on the broker: the outbox's dispatch
+    messages go through this process's publisher thread (``incidents.events``), and the sweeper
+    re-drives what a hung or lost broker never got."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        with incident_events.dispatch_in_background():
+            return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 @csrf_exempt
 @require_http_methods(["POST"])
+@dispatch_in_background
 def enqueue(request):
     """POST /v2/enqueue — PagerDuty Events API v2."""
     try:
         body = read_json(request)
-        entry = admit(pagerduty.routing_key_of(body), IntegrationKind.PAGERDUTY_V2)
+        routing_key = pagerduty.routing_key_of(body)
+        entry = admit(routing_key, IntegrationKind.PAGERDUTY_V2)
         events = pagerduty.parse(body)
-        outcomes = ingest(entry, events)
+        outcomes = ingest(throttle(entry, routing_key), events)
     except PayloadError as exc:
         return respond({**PD_INVALID, "errors": exc.as_list()}, 400)
     except Refusal as exc:
         return _pagerduty_refusal(exc)
     return respond({"status": "success", "message": "Event processed", "dedup_key": outcomes[0].dedup_key}, 202)
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def change_enqueue(request):
+    """POST /v2/change/enqueue — PagerDuty Change Events: stored on the integration's service and
+    shown on its incidents (``recent_changes``); no incident, no page."""
+    try:
+        body = read_json(request)
+        routing_key = pagerduty.routing_key_of(body)
+        entry = admit(routing_key, IntegrationKind.PAGERDUTY_V2)
+        change = pagerduty.parse_change(body)
+        entry = throttle(entry, routing_key)
+        try:
+            services.change_ingest(integration=entry.integration, change=change)
+        except DataError as exc:
+            raise Refusal(400, "A value in the event cannot be stored.", {"body": [str(exc).splitlines()[0][:200]]}
+                          ) from exc
+        except DatabaseError as exc:
+            raise Refusal(503, "Temporarily unavailable, retry later.",
+                          headers={"Retry-After": TRANSIENT_RETRY_AFTER}) from exc
+    except PayloadError as exc:
+        return respond({**PD_INVALID, "errors": exc.as_list()}, 400)
+    except Refusal as exc:
+        return _pagerduty_refusal(exc)
+    return respond({"status": "success", "message": "Change event processed"}, 202)
 
 
 def _pagerduty_refusal(exc: Refusal) -> HttpResponse:
@@ -192,16 +291,20 @@ def _success(outcomes, **extra) -> HttpResponse:
     return respond(body, 202)
 
 
-def _payload_events(request, entry, kind: str) -> HttpResponse:
+def _payload_events(request, entry, kind: str, routing_key: str) -> HttpResponse:
     _check_basic_auth(request, entry.integration)
     body = read_json(request)
     if kind == IntegrationKind.CLOUDWATCH:
-        return _cloudwatch(request, entry, body)
-    return _success(ingest(entry, PARSERS[kind](body)))
+        return _cloudwatch(request, throttle(entry, routing_key), body)
+    if kind == IntegrationKind.ALERTMANAGER and isinstance(body, dict) and isinstance(body.get("alerts"), list):
+        _check_cap(len(body["alerts"]))  # an oversized group is refused before it is parsed
+    events = PARSERS[kind](body)
+    return _success(ingest(throttle(entry, routing_key, len(events)), events))
 
 
-def _heartbeat(request, entry) -> HttpResponse:
+def _heartbeat(request, entry, routing_key: str) -> HttpResponse:
     _check_basic_auth(request, entry.integration)
+    entry = throttle(entry, routing_key)
     try:
         services.heartbeat_beat(integration=entry.integration, window_id=entry.active_window_id(timezone.now()))
     except DatabaseError as exc:
@@ -212,6 +315,7 @@ def _heartbeat(request, entry) -> HttpResponse:
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
+@dispatch_in_background
 def integration_event(request, kind: str, routing_key: str):
     """POST /integrations/v1/<kind>/<routing_key>/ (heartbeats: GET or POST)."""
     try:
@@ -222,8 +326,8 @@ def integration_event(request, kind: str, routing_key: str):
             raise Refusal(405, "Use POST.", headers={"Allow": "POST"})
         entry = admit(routing_key, kind)
         if kind == IntegrationKind.HEARTBEAT:
-            return _heartbeat(request, entry)
-        return _payload_events(request, entry, kind)
+            return _heartbeat(request, entry, routing_key)
+        return _payload_events(request, entry, kind, routing_key)
     except PayloadError as exc:
         return respond({"message": exc.message, "errors": exc.errors}, 400)
     except Refusal as exc:
@@ -249,13 +353,8 @@ def _cloudwatch(request, entry, message) -> HttpResponse:
     if message["Type"] == "UnsubscribeConfirmation":
         return respond({"status": "success", "message": "Unsubscribe noted"}, 200)
     events = parse_alarm(message["Message"])
-    try:
-        with transaction.atomic():
-            with transaction.atomic():
-                SnsMessage.objects.create(organization_id=integration.organization_id, integration=integration,
-                                          message_id=message["MessageId"][:100])
-            outcomes = ingest(entry, events)
-    except IntegrityError:
+    outcomes = ingest(entry, events, sns_message_id=message["MessageId"])
+    if outcomes is None:
         return respond({"status": "success", "message": "Duplicate message", "events": []}, 200)
     return _success(outcomes)
 

@@ -28,6 +28,9 @@ class Integration(OrganizationOwned):
                                         help_text='Alert severity → severity name, e.g. {"critical": "P1"}.')
     rate_limit_per_minute = models.PositiveIntegerField(default=120)
     rate_limit_burst = models.PositiveIntegerField(default=60)
+    storm_threshold_per_minute = models.PositiveIntegerField(
+        default=20, help_text="New incidents a minute before further new alert keys are grouped into one "
+                              "alert-storm incident (0: never group).")
     auto_resolve = models.BooleanField(
         default=False, help_text="Resolve the incident after 30 minutes in monitoring with no new alert.")
     basic_auth_username = models.CharField(max_length=150, blank=True,
@@ -98,24 +101,17 @@ class MaintenanceWindow(OrganizationOwned):
 class Alert(OrganizationOwned):
     """One received trigger, grouped into an incident by its dedup key. Resolve events resolve it.
 
-    The busiest table, written on every event, so it carries no index or check it does not need:
+    The busiest table, written on every event, so it carries no index it does not need:
     organization, service and incident have no index of their own (``db_index=False``), each
     leads one of the composite indexes below, and ``suppressed_by``'s only covers the suppressed
-    alerts. The organization, service and incident have no database constraint
-    (``db_constraint=False``): each check is a query and a row lock per insert (together ~6 % of
-    the alert-storm rate in bench_ingest), and none can fail. The organization and service are
-    copied from the integration, whose own constraint is checked and whose service cannot be
-    deleted under it (PROTECT); the incident is the row the inserting statement has just updated
-    or created, or one its transaction holds locked. Incidents are never deleted but with their
-    organization, and deletes go through Django, which cascades them as declared."""
+    alerts. Their foreign keys are database constraints like any other (bench/README.md has
+    the join path's rate with them)."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False,
-                                     db_constraint=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
     integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="alerts")
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+", db_index=False,
-                                db_constraint=False)
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+", db_index=False)
     incident = models.ForeignKey(Incident, on_delete=models.SET_NULL, null=True, blank=True, related_name="alerts",
-                                 db_index=False, db_constraint=False)
+                                 db_index=False)
     dedup_key = models.CharField(max_length=255)
     status = models.CharField(max_length=16, choices=AlertStatus.choices, default=AlertStatus.FIRING)
     severity = models.CharField(max_length=16, choices=AlertSeverity.choices, default=AlertSeverity.CRITICAL)
@@ -171,3 +167,15 @@ class SnsMessage(OrganizationOwned):
 
     def __str__(self) -> str:
         return self.message_id
+
+
+class AlertStorm(OrganizationOwned):
+    """The integration's alert-storm incident: beyond ``storm_threshold_per_minute`` new incidents
+    a minute, new keys join it instead of opening (and paging) one each (``services.storms``)."""
+
+    integration = models.OneToOneField(Integration, on_delete=models.CASCADE, related_name="storm")
+    incident = models.ForeignKey(Incident, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                 help_text="The alert-storm incident new keys join while over the threshold.")
+
+    def __str__(self) -> str:
+        return f"alert storm of {self.integration_id}"

@@ -2,8 +2,10 @@
 
 The bucket holds ``burst`` tokens and refills at ``per_minute`` a minute. The same script
 returns the integration's cache generation (``keys.generation_key``) so the request path
-learns, in that one round trip, whether its cached integration is stale. If Redis is down
-the limiter lets the event in: losing alerts is worse than letting a burst through.
+learns, in that one round trip, whether its cached integration is stale. If Redis is down, or
+hung (connect and socket timeouts of ``TIMEOUT_SECONDS``), the limiter lets the event in with a
+log line: losing alerts is worse than letting a burst through. After a failure it does not ask
+Redis again for ``PAUSE_AFTER_FAILURE`` seconds, so a hung Redis costs one timeout, not one a request.
 
 An integration allowed at least ``LEASE_MIN_PER_MINUTE`` takes tokens a few at a time (a lease,
 at most ``LEASE_MAX`` and what ``LEASE_SECONDS`` of its rate refills) and spends them in the
@@ -29,9 +31,12 @@ logger = logging.getLogger(__name__)
 LEASE_MIN_PER_MINUTE = 6_000
 LEASE_SECONDS = 0.05
 LEASE_MAX = 32
+TIMEOUT_SECONDS = 0.25
+PAUSE_AFTER_FAILURE = 5.0
 
-# KEYS[1] bucket, KEYS[2] generation; ARGV[1] tokens per ms, ARGV[2] burst, ARGV[3] tokens wanted.
-# Returns {tokens granted (0 when refused), milliseconds until one token, generation or false}.
+# KEYS[1] bucket, KEYS[2] generation; ARGV[1] tokens per ms, ARGV[2] burst, ARGV[3] tokens wanted,
+# ARGV[4] the fewest worth granting (1 for a lease; all of them for a request's alerts).
+# Returns {tokens granted (0 when refused), milliseconds until enough tokens, generation or false}.
 BUCKET_SCRIPT = """
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
@@ -42,13 +47,14 @@ local tokens = tonumber(state[1])
 local at = tonumber(state[2])
 if tokens == nil then tokens = burst; at = now end
 tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
+local minimum = tonumber(ARGV[4])
 local allowed = 0
 local wait = 0
-if tokens >= 1 then
+if tokens >= minimum then
   allowed = math.min(tonumber(ARGV[3]), math.floor(tokens))
   tokens = tokens - allowed
 else
-  wait = math.ceil((1 - tokens) / rate)
+  wait = math.ceil((minimum - tokens) / rate)
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', now)
 redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate) + 1000)
@@ -69,7 +75,8 @@ def client() -> "redis.Redis | None":
     url = getattr(settings, "REDIS_URL", "")
     if not url:
         return None
-    return redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5, health_check_interval=30)
+    return redis.Redis.from_url(url, socket_timeout=TIMEOUT_SECONDS, socket_connect_timeout=TIMEOUT_SECONDS,
+                                health_check_interval=30)
 
 
 @lru_cache(maxsize=1)
@@ -94,6 +101,7 @@ class _Lease:
 
 
 _leases: dict[int, _Lease] = {}
+_paused_until = [0.0]  # monotonic time before which Redis is not asked again (after a failure)
 _leases_lock = threading.Lock()
 
 
@@ -104,35 +112,43 @@ def lease_size(per_minute: int, burst: int) -> int:
     return max(1, min(LEASE_MAX, burst, int(per_minute / 60 * LEASE_SECONDS)))
 
 
-def take(integration_id: int, *, per_minute: int, burst: int) -> Decision:
-    wanted = lease_size(per_minute, burst)
-    if wanted > 1:
+def take(integration_id: int, *, per_minute: int, burst: int, cost: int = 1) -> Decision:
+    """Take ``cost`` tokens (all or none: a request's alerts); one at a time from a lease when the
+    rate is high enough (``lease_size``)."""
+    wanted = lease_size(per_minute, burst) if cost == 1 else cost
+    if wanted > 1 and cost == 1:
         with _leases_lock:
             lease = _leases.get(integration_id)
             if lease is not None and lease.remaining > 0 and lease.expires > time.monotonic():
                 lease.remaining -= 1
                 return Decision(True, 0, lease.generation)
     script = _script()
-    if script is None:
+    if script is None or time.monotonic() < _paused_until[0]:
         return Decision(True, 0, None, known=False)
     rate = max(per_minute, 1) / 60000.0
     try:
         granted, wait_ms, generation = script(keys=[bucket_key(integration_id), generation_key(integration_id)],
-                                              args=[repr(rate), max(burst, 1), wanted])
+                                              args=[repr(rate), max(burst, 1), wanted, cost])
     except redis.RedisError:
-        logger.warning("rate limiter unavailable, letting the event in", extra={"integration_id": integration_id})
+        _paused_until[0] = time.monotonic() + PAUSE_AFTER_FAILURE
+        logger.warning("rate limiter unavailable (Redis down or not answering), letting events in for %ss",
+                       PAUSE_AFTER_FAILURE, extra={"integration_id": integration_id}, exc_info=True)
         return Decision(True, 0, None, known=False)
     generation = generation.decode() if isinstance(generation, bytes) else generation
     granted = int(granted)
-    if granted > 1:
+    if granted > 1 and cost == 1:
         with _leases_lock:
             _leases[integration_id] = _Lease(granted - 1, time.monotonic() + LEASE_SECONDS, generation)
     return Decision(granted > 0, max(1, math.ceil(int(wait_ms) / 1000)) if not granted else 0, generation)
 
 
 def leases_clear(integration_id: int | None = None) -> None:
-    """Forget this process's unspent tokens (of one integration, or all)."""
+    """Forget this process's unspent tokens (of one integration, or all; all also ends a pause)."""
+    if integration_id is None:
+        _paused_until[0] = 0.0
     with _leases_lock:
+        if integration_id is None:
+            _opened_local.clear()
         if integration_id is None:
             _leases.clear()
         else:
@@ -159,3 +175,39 @@ def reset(integration_id: int) -> None:
             connection.delete(bucket_key(integration_id))
         except redis.RedisError:
             logger.warning("could not reset the rate limit", extra={"integration_id": integration_id})
+
+
+# KEYS[1] the integration's counter of this minute; ARGV[1] its lifetime in ms.
+OPENED_SCRIPT = """
+local opened = redis.call('INCR', KEYS[1])
+if opened == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return opened
+"""
+_opened_local: dict[tuple[int, int], int] = {}
+
+
+@lru_cache(maxsize=1)
+def _opened_script():
+    connection = client()
+    return connection.register_script(OPENED_SCRIPT) if connection is not None else None
+
+
+def count_new_incident(integration_id: int) -> int:
+    """Count one more new incident of the integration in the current clock minute and return the
+    minute's count so far (storm protection). One Redis round trip, outside any database lock.
+    Without Redis (none configured, down or hung) the count is this process's own: the threshold
+    then holds per process instead of overall, and storms are still grouped."""
+    minute = int(time.time() // 60)
+    script = _opened_script()
+    if script is not None and time.monotonic() >= _paused_until[0]:
+        try:
+            return int(script(keys=[f"foghorn:ingest:opened:{integration_id}:{minute}"], args=[120_000]))
+        except redis.RedisError:
+            _paused_until[0] = time.monotonic() + PAUSE_AFTER_FAILURE
+            logger.warning("storm counter unavailable (Redis down or not answering), counting in this process",
+                           extra={"integration_id": integration_id}, exc_info=True)
+    with _leases_lock:
+        for key in [key for key in _opened_local if key[1] < minute]:
+            del _opened_local[key]
+        _opened_local[(integration_id, minute)] = _opened_local.get((integration_id, minute), 0) + 1
+        return _opened_local[(integration_id, minute)]

@@ -22,7 +22,8 @@ class IntegrationKindField(serializers.ChoiceField):
 
 
 CONFIG_FIELDS = ["enabled", "severity_mapping", "rate_limit_per_minute", "rate_limit_burst", "auto_resolve",
-                 "basic_auth_username", "heartbeat_interval_minutes", "heartbeat_timeout_minutes"]
+                 "basic_auth_username", "heartbeat_interval_minutes", "heartbeat_timeout_minutes",
+                 "storm_threshold_per_minute"]
 
 
 class IntegrationSerializer(serializers.ModelSerializer):
@@ -46,7 +47,8 @@ class IntegrationSerializer(serializers.ModelSerializer):
         if integration.kind != IntegrationKind.HEARTBEAT or not hasattr(integration, "heartbeat"):
             return None
         beat = integration.heartbeat
-        return {"last_beat_at": beat.last_beat_at, "due_at": beat.due_at, "late_since": beat.late_since}
+        return {"last_beat_at": beat.last_beat_at, "due_at": beat.due_at if beat.last_beat_at else None,
+                "late_since": beat.late_since, "waiting_for_first_beat": beat.last_beat_at is None}
 
 
 class IntegrationCreatedSerializer(IntegrationSerializer):
@@ -93,6 +95,10 @@ class IntegrationWriteSerializer(serializers.Serializer):
     basic_auth_password = serializers.CharField(max_length=200, required=False, allow_blank=True, write_only=True)
     heartbeat_interval_minutes = serializers.IntegerField(min_value=1, max_value=7 * 24 * 60, required=False)
     heartbeat_timeout_minutes = serializers.IntegerField(min_value=0, max_value=7 * 24 * 60, required=False)
+    storm_threshold_per_minute = serializers.IntegerField(
+        min_value=0, max_value=100_000, required=False,
+        help_text="New incidents a minute before further new alert keys are grouped into one alert-storm incident "
+                  "(default 20; 0: never group).")
     basic_auth = BasicAuthSerializer(required=False, allow_null=True, write_only=True,
                                      help_text='Alertmanager basic auth as {"username", "password"}; null clears it.')
 

@@ -56,7 +56,7 @@ def is_sns_https_url(url: str) -> bool:
 
 
 def certificate_url_allowed(url: str) -> bool:
-    if url in getattr(settings, "INGESTION_SNS_EXTRA_CERT_URLS", ()):
+    if url in settings.INGESTION_SNS_EXTRA_CERT_URLS:
         return True
     return is_sns_https_url(url) and urlsplit(url).path.endswith(".pem")
 

@@ -14,6 +14,7 @@ router.register("maintenance-windows", api.MaintenanceWindowViewSet, basename="m
 org_urlpatterns = router.urls
 urlpatterns = [
     path("v2/enqueue", endpoints.enqueue, name="ingest-pagerduty-v2"),
+    path("v2/change/enqueue", endpoints.change_enqueue, name="ingest-pagerduty-change"),
     path("integrations/v1/<str:kind>/<str:routing_key>/", endpoints.integration_event, name="ingest-integration"),
     # The same without the trailing slash, as a monitor's URL is often typed: a redirect would
     # lose the POST.

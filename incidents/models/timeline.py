@@ -25,15 +25,11 @@ class TimelineEventQuerySet(OrganizationQuerySet):
 class TimelineEvent(OrganizationOwned):
     """Something that happened to an incident. ``actor`` None means the system did it."""
 
-    # Written on every event (an alert storm adds hundreds a second), so only what reads need: the
-    # incident is indexed by timeline_incident_at, which it leads; the actor (None for the system,
-    # most events) only where there is one. Neither the organization (always the incident's) nor
-    # the incident has a database constraint: each check is a query and a row lock per insert, and
-    # every writer has just created, updated or read the incident it writes about. Incidents are
-    # never deleted but with their organization, through Django, which cascades.
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False)
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline", db_index=False,
-                                 db_constraint=False)
+    # Written on every event (an alert storm adds hundreds a second), so only the indexes reads need:
+    # the incident is indexed by timeline_incident_at, which it leads; the actor (None for the
+    # system, most events) only where there is one.
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline", db_index=False)
     kind = models.CharField(max_length=32, choices=TimelineKind.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                               related_name="+", db_index=False)

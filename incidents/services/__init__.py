@@ -4,6 +4,7 @@ transaction, locks the incident row (``select_for_update``) and writes exactly o
 the apps that react through ``incidents.events`` after commit. ``catalog`` holds the
 organization's configuration (severities, services, categories, runbooks)."""
 
+from incidents.services.alerts import incident_alert_add, incident_alert_join
 from incidents.services.catalog import (
     catalog_object_delete,
     root_cause_category_create,
@@ -19,6 +20,7 @@ from incidents.services.catalog import (
     severity_delete,
     severity_update,
 )
+from incidents.services.changes import change_event_record
 from incidents.services.common import incident_lock, person, timeline_event_record
 from incidents.services.lifecycle import (
     incident_acknowledge,
@@ -41,8 +43,11 @@ from incidents.services.work import (
 
 __all__ = [
     "catalog_object_delete",
+    "change_event_record",
     "incident_acknowledge",
     "incident_action_record",
+    "incident_alert_add",
+    "incident_alert_join",
     "incident_assign_commander",
     "incident_change_severity",
     "incident_checklist_update",

@@ -1,6 +1,6 @@
 """The alert-storm path as production serves it: config.wsgi's MachineHandler for the ingestion
-routes (no middleware, no request signals), and the one-statement join committed asynchronously
-(its own transaction only)."""
+routes (no middleware, no request signals), and the one-statement join, committed durably unless
+``INGESTION_ASYNC_COMMIT_JOINS`` opts in to an asynchronous commit (its own transaction only)."""
 
 import io
 import json
@@ -12,10 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from config.wsgi import application
+from incidents import sql
 from incidents.ingestion.enums import EventAction
 from incidents.ingestion.events import NormalizedEvent
-from incidents.ingestion.models import Alert
-from incidents.ingestion.services import alert_ingest, fastpath
+from incidents.ingestion.models import Alert, AlertKey
+from incidents.ingestion.services import alert_ingest
 from incidents.models import Incident, TimelineEvent
 
 
@@ -97,8 +98,28 @@ def test_a_monitor_url_without_its_trailing_slash_is_served_not_redirected(integ
     assert Alert.objects.get().dedup_key == "q"
 
 
+def _join_sql(asynchronous: bool) -> str:
+    names = ("organization_id", "integration_id", "service_id", "dedup_key", "summary")
+    return sql.alert_join_sql(connection.alias, Alert, AlertKey, names, asynchronous)[0]
+
+
 @pytest.mark.django_db(transaction=True)
-def test_a_join_commits_on_its_own_without_changing_the_connections_durability(integration_of):
+def test_a_join_is_durable_by_default(integration_of, settings):
+    assert settings.INGESTION_ASYNC_COMMIT_JOINS is False
+    assert "synchronous_commit" not in _join_sql(False)
+    integration, _key = integration_of("webhook")
+    event = NormalizedEvent(action=EventAction.TRIGGER, dedup_key="k", summary="Disk full")
+    assert [alert_ingest(integration=integration, event=event).result for _ in range(2)] == ["created", "joined"]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone() == ("on",)
+    assert Incident.objects.get().alert_count == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_opted_in_asynchronous_join_commits_on_its_own_without_changing_the_connection(integration_of, settings):
+    settings.INGESTION_ASYNC_COMMIT_JOINS = True
+    assert "synchronous_commit" in _join_sql(True)
     integration, _key = integration_of("webhook")
     event = NormalizedEvent(action=EventAction.TRIGGER, dedup_key="k", summary="Disk full")
     created = alert_ingest(integration=integration, event=event)
@@ -116,6 +137,7 @@ def test_a_join_commits_on_its_own_without_changing_the_connections_durability(i
 
 @pytest.mark.django_db(transaction=True)
 def test_inside_a_callers_transaction_the_join_leaves_its_durability_alone(integration_of, settings):
+    settings.INGESTION_ASYNC_COMMIT_JOINS = True
     integration, _key = integration_of("webhook")
     event = NormalizedEvent(action=EventAction.TRIGGER, dedup_key="k", summary="Disk full")
     alert_ingest(integration=integration, event=event)
@@ -124,17 +146,14 @@ def test_inside_a_callers_transaction_the_join_leaves_its_durability_alone(integ
         with connection.cursor() as cursor:
             cursor.execute("SHOW synchronous_commit")
             assert cursor.fetchone() == ("on",)
-    assert "synchronous_commit" not in fastpath._join_sql(connection.alias, False)[0]
-    settings.INGESTION_ASYNC_COMMIT_JOINS = False
-    assert alert_ingest(integration=integration, event=event).result == "joined"
-    assert Incident.objects.get().alert_count == 3
+    assert Incident.objects.get().alert_count == 2
 
 
 def test_the_join_statement_sends_each_value_once():
-    sql, names = fastpath._bind("a = %(x)s AND b = %(y)s AND c = %(x)s::bigint")
-    assert (sql, names) == ("a = $1 AND b = $2 AND c = $1::bigint", ("x", "y"))
+    statement, names = sql._bind("a = %(x)s AND b = %(y)s AND c = %(x)s::bigint")
+    assert (statement, names) == ("a = $1 AND b = $2 AND c = $1::bigint", ("x", "y"))
     with pytest.raises(ValueError, match="it's"):
-        fastpath._literal("it's")
+        sql._literal("it's")
 
 
 @pytest.mark.django_db(transaction=True)

@@ -39,9 +39,16 @@ def test_heartbeat_late_triggers_and_a_beat_resolves(integration_of, http):
     assert Alert.objects.get().status == "resolved"
 
 
-def test_heartbeat_never_beating_is_late_after_interval_and_timeout(integration_of):
-    integration_of("heartbeat", heartbeat_interval_minutes=1, heartbeat_timeout_minutes=1)
-    with time_machine.travel(timezone.now() + timedelta(minutes=3), tick=False):
+def test_a_heartbeat_waits_for_its_first_beat_then_is_late_after_interval_and_timeout(integration_of, http):
+    """Issue 10: a new heartbeat paged "no beat since never" within minutes of its creation."""
+    _integration, key = integration_of("heartbeat", heartbeat_interval_minutes=1, heartbeat_timeout_minutes=1)
+    start = timezone.now()
+    with time_machine.travel(start + timedelta(days=3), tick=False):
+        assert tasks.heartbeats_check() == 0  # the monitor was never set up: nothing is late yet
+        assert http.get(integration_url("heartbeat", key)).status_code == 200
+    with time_machine.travel(start + timedelta(days=3, minutes=1), tick=False):
+        assert tasks.heartbeats_check() == 0
+    with time_machine.travel(start + timedelta(days=3, minutes=3), tick=False):
         assert tasks.heartbeats_check() == 1
     assert Incident.objects.count() == 1
 
@@ -50,6 +57,7 @@ def test_heartbeat_disabled_is_not_checked_and_refused(integration_of, http):
     from incidents.ingestion import services
 
     integration, key = integration_of("heartbeat", heartbeat_interval_minutes=1, heartbeat_timeout_minutes=1)
+    assert http.get(integration_url("heartbeat", key)).status_code == 200
     services.integration_update(integration=integration, enabled=False)
     with time_machine.travel(timezone.now() + timedelta(minutes=3), tick=False):
         assert tasks.heartbeats_check() == 0

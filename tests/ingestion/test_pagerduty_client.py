@@ -64,3 +64,45 @@ def test_real_client_sees_an_unknown_key_as_an_error(events_client):
     client = events_client("k" * 32)
     with pytest.raises(pagerduty.Error):
         client.trigger("Disk full", "db-1")
+
+
+def test_change_events_from_the_real_client_show_on_the_services_incidents(events_client, api_client_for):
+    """Issue 10: /v2/change/enqueue answered a 404 page; the plan's first hypothesis is "recent deployment?"."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from incidents.models import ChangeEvent
+    from tenancy.enums import Role
+    from tests.tenancy.factories import MembershipFactory, UserFactory
+
+    organization = OrganizationFactory()
+    service = ServiceFactory(organization=organization)
+    _integration, key = make_integration(organization, kind="pagerduty_v2", service=service)
+    other_org = OrganizationFactory()
+    _other, other_key = make_integration(other_org, kind="pagerduty_v2", service=ServiceFactory(organization=other_org))
+    client = events_client(key)
+
+    long_ago = (timezone.now() - timedelta(days=3)).isoformat()
+    client.submit("Deploy v41", source="ci", timestamp=long_ago)
+    # submit() without a timestamp fails inside the client itself (its event_timestamp), so one is given.
+    client.submit("Deploy v42 of the API", source="github-actions", custom_details={"commit": "abc123"},
+                  links=[{"href": "https://ci.example.com/runs/42", "text": "CI run"}],
+                  timestamp=timezone.now().isoformat())
+    events_client(other_key).send_change_event(payload={"summary": "Other org's deploy", "source": "ci"})
+    assert ChangeEvent.objects.filter(service=service).count() == 2
+    with pytest.raises(pagerduty.Error):
+        client.send_change_event(payload={"source": "ci"})  # no summary: PagerDuty's 400
+    assert ChangeEvent.objects.count() == 3
+
+    incident_id = client.trigger("API 5xx", "lb-1", dedup_key="api-5xx")
+    assert incident_id == "api-5xx"
+    incident = Incident.objects.get(organization=organization)
+    member = MembershipFactory(organization=organization, role=Role.VIEWER, user=UserFactory())
+    detail = api_client_for(member).get(f"/api/v1/orgs/{organization.slug}/incidents/{incident.number}/")
+    assert detail.status_code == 200, detail.content
+    changes = detail.json()["recent_changes"]
+    assert [change["summary"] for change in changes] == ["Deploy v42 of the API"]
+    assert changes[0]["custom_details"] == {"commit": "abc123"}
+    assert changes[0]["links"] == [{"href": "https://ci.example.com/runs/42", "text": "CI run"}]
+    assert changes[0]["source"] == "github-actions"

@@ -226,9 +226,9 @@ def test_default_rate_limit_is_120_a_minute_burst_60(integration_of, http):
     integration, key = integration_of()
     assert (integration.rate_limit_per_minute, integration.rate_limit_burst) == (120, 60)
     statuses = [send(http, {"routing_key": key, "event_action": "resolve", "dedup_key": "x"}).status_code
-                for _ in range(61)]
-    assert statuses.count(202) == 60
-    assert statuses[-1] == 429
+                for _ in range(80)]
+    assert statuses[:60] == [202] * 60  # the burst
+    assert 429 in statuses[60:]  # then 2 a second refill (a slow machine lets a few more in)
 
 
 def test_a_stale_severity_mapping_never_refuses_an_alert(integration_of, http):

@@ -1,6 +1,9 @@
-"""PagerDuty Events API v2 (https://developer.pagerduty.com/docs/events-api-v2/trigger-events/)."""
+"""PagerDuty Events API v2 (https://developer.pagerduty.com/docs/events-api-v2/trigger-events/) and its
+Change Events."""
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 
 from incidents.ingestion.enums import ALERT_SEVERITIES, EventAction
 from incidents.ingestion.events import (
@@ -10,6 +13,7 @@ from incidents.ingestion.events import (
     NormalizedEvent,
     PayloadError,
     optional_list,
+    optional_object,
     optional_str,
     parse_time,
     required_str,
@@ -82,3 +86,41 @@ def _trigger(body: dict, dedup_key: str, links: list, errors: Errors) -> Normali
         links=links,
         occurred_at=occurred_at,
     )
+
+
+@dataclass(frozen=True)
+class ChangeFields:
+    """A PagerDuty Change Event (https://developer.pagerduty.com/docs/events-api-v2/send-change-events/)."""
+
+    summary: str
+    source: str
+    occurred_at: datetime | None
+    custom_details: dict
+    links: list
+
+
+def parse_change(body) -> ChangeFields:
+    """``{"routing_key", "payload": {"summary", "timestamp", "source", "custom_details"}, "links"}``."""
+    if not isinstance(body, dict):
+        raise PayloadError("Event object is invalid", {"": ["Event object must be a JSON object"]})
+    errors = Errors()
+    payload = body.get("payload")
+    if not isinstance(payload, dict):
+        errors.add("payload", "is missing or not an object")
+        errors.raise_if_any()
+    summary = required_str(payload, "summary", errors, path="payload.", max_length=MAX_SUMMARY)
+    source = optional_str(payload, "source", errors, path="payload.", max_length=255)
+    timestamp = optional_str(payload, "timestamp", errors, path="payload.")
+    occurred_at = parse_time(timestamp) if timestamp else None
+    if timestamp and occurred_at is None:
+        errors.add("payload.timestamp", "must be an ISO 8601 time")
+    custom_details = optional_object(payload, "custom_details", errors, path="payload.")
+    links = optional_list(body, "links", errors)
+    for index, link in enumerate(links):
+        if not isinstance(link, dict) or not isinstance(link.get("href"), str):
+            errors.add(f"links[{index}]", "must be an object with href")
+    optional_list(body, "images", errors)
+    errors.raise_if_any()
+    return ChangeFields(summary=summary, source=source, occurred_at=occurred_at, custom_details=custom_details,
+                        links=[{"href": link["href"], "text": str(link.get("text") or link["href"])}
+                               for link in links])

@@ -1,7 +1,13 @@
-"""Every write of ingestion: received events (``alerts``), configuration (``integrations``) and
-the periodic work (``periodic``)."""
+"""Every write of ingestion: received events (``alerts``, ``storms``), configuration
+(``integrations``) and the periodic work (``periodic``)."""
 
-from incidents.ingestion.services.alerts import Outcome, alert_ingest
+from incidents.ingestion.services.alerts import (
+    Outcome,
+    alert_ingest,
+    alerts_ingest,
+    change_ingest,
+    sns_notification_ingest,
+)
 from incidents.ingestion.services.integrations import (
     basic_auth_matches,
     ingestion_url,
@@ -24,7 +30,9 @@ from incidents.ingestion.services.periodic import (
 __all__ = [
     "Outcome",
     "alert_ingest",
+    "alerts_ingest",
     "basic_auth_matches",
+    "change_ingest",
     "heartbeat_beat",
     "heartbeats_check",
     "incidents_auto_resolve",
@@ -38,4 +46,5 @@ __all__ = [
     "maintenance_window_delete",
     "maintenance_window_update",
     "maintenance_windows_record_ends",
+    "sns_notification_ingest",
 ]

@@ -5,27 +5,30 @@ One transaction per event. The (service, dedup key) slot (``AlertKey``) is creat
 ``select_for_update``, so concurrent events of one key run one after the other and concurrent
 triggers open exactly one incident. The incident row is locked next (always in that order,
 so no deadlock) before its alerts are counted, so a trigger and the last resolve of the same
-incident cannot both miss each other. Incidents change only through ``incidents.services``,
-but for the commonest event, a trigger joining an open incident: one statement grows the
-incident's count (locking it, as the path above does second, so no deadlock) and writes the alert
-and the timeline event (``fastpath.trigger_join``), its event handed to the outbox as
-``timeline_event_record`` does.
+incident cannot both miss each other. Incidents, their count and their timeline change only
+through ``incidents.services``: the commonest event, a trigger joining an open incident, is one
+statement there (``incident_alert_join``: it grows the incident's count, locking it as the path
+above does second, so no deadlock, and writes the alert and the timeline event); an alert joining
+an incident this transaction holds goes through ``incident_alert_add``. A new key beyond the
+integration's storm threshold joins its alert-storm incident instead of opening one (``storms``).
+
+Every commit is durable before the 202 (``INGESTION_ASYNC_COMMIT_JOINS`` opts joins out).
 """
 
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from incidents import events as incident_events
 from incidents import services as incident_services
 from incidents.enums import OPEN_STATUSES, IncidentStatus, TimelineKind
 from incidents.ingestion.enums import AlertStatus, EventAction
 from incidents.ingestion.events import NormalizedEvent
-from incidents.ingestion.models import Alert, AlertKey, Integration
-from incidents.ingestion.services import fastpath
+from incidents.ingestion.models import Alert, AlertKey, Integration, SnsMessage
+from incidents.ingestion.services import storms
 from incidents.models import Incident, Severity
 
 logger = logging.getLogger(__name__)
@@ -44,14 +47,25 @@ class Outcome:
     incident_id: int | None = None
 
 
+def _slot(integration: Integration, dedup_key: str):
+    return AlertKey.objects.filter(service_id=integration.service_id, dedup_key=dedup_key)
+
+
+def _slot_insert(integration: Integration, dedup_key: str) -> None:
+    """Create the (service, key) slot unless it exists (its unique constraint). A row this
+    transaction inserted is its own until commit; one inserting the same key waits on the unique
+    index until then."""
+    AlertKey.objects.bulk_create([AlertKey(organization_id=integration.organization_id,
+                                           service_id=integration.service_id, dedup_key=dedup_key)],
+                                 ignore_conflicts=True)
+
+
 def _lock_key(integration: Integration, dedup_key: str, *, create: bool) -> AlertKey | None:
-    """The (service, key) slot locked; with ``create``, inserted first if missing (the slot this
-    transaction inserts is its own until commit; one a concurrent event inserted first is read back)."""
-    key = fastpath.slot_lock(service_id=integration.service_id, dedup_key=dedup_key)
+    """The (service, key) slot locked; with ``create``, inserted first if missing."""
+    key = _slot(integration, dedup_key).select_for_update().first()
     if key is None and create:
-        key = fastpath.alert_key_insert(organization_id=integration.organization_id,
-                                        service_id=integration.service_id, dedup_key=dedup_key)
-        key = key or fastpath.slot_lock(service_id=integration.service_id, dedup_key=dedup_key)
+        _slot_insert(integration, dedup_key)
+        key = _slot(integration, dedup_key).select_for_update().get()
     return key
 
 
@@ -85,7 +99,7 @@ def _alert_values(integration: Integration, event: NormalizedEvent, now: datetim
 
 def _suppressed_alert(integration: Integration, event: NormalizedEvent, now: datetime, window_id: int) -> Alert:
     """The alert row of a trigger in a maintenance window: it joins no incident."""
-    return fastpath.alert_insert(**_alert_values(integration, event, now, suppressed_by_id=window_id))
+    return Alert.objects.create(**_alert_values(integration, event, now, suppressed_by_id=window_id))
 
 
 def alert_ingest(*, integration: Integration, event: NormalizedEvent, window_id: int | None = None) -> Outcome:
@@ -107,14 +121,41 @@ def _trigger_join(integration: Integration, event: NormalizedEvent) -> Outcome |
     """The alert storm's event: the key's incident is open (not in monitoring), the alert joins it;
     same rows, locks and timeline event as ``_trigger`` in one round trip. None: nothing written."""
     values = _alert_values(integration, event, timezone.now())
-    found = fastpath.trigger_join(payload=_payload_of(event.dedup_key, values["summary"], event.severity,
-                                                      values["source"], integration, joined=True), **values)
+    del values["incident_id"]
+    found = incident_services.incident_alert_join(
+        alert_model=Alert, slot_model=AlertKey, service_id=integration.service_id, dedup_key=event.dedup_key,
+        values=values, payload=_payload_of(event.dedup_key, values["summary"], event.severity, values["source"],
+                                           integration, joined=True),
+        asynchronous=settings.INGESTION_ASYNC_COMMIT_JOINS, prepare=settings.INGESTION_PREPARED_STATEMENTS)
     if found is None:
         return None
-    alert_id, incident_id, event_id = found
-    incident_events.enqueue_written_on_commit(TimelineKind.ALERT_RECEIVED, event_id)
+    alert_id, incident_id, _event_id = found
     logger.debug("alert ingested", extra={"alert_id": alert_id, "incident_id": incident_id, "result": "joined"})
     return Outcome("joined", event.dedup_key, alert_id, incident_id)
+
+
+@transaction.atomic
+def alerts_ingest(*, integration: Integration, events: list[NormalizedEvent], window_id: int | None = None
+                  ) -> list[Outcome]:
+    """Apply several events of one request (an Alertmanager group) in one transaction: the
+    request is all or nothing and commits (waits for the WAL flush) once. Two such requests
+    locking the same keys in another order can deadlock: PostgreSQL then fails one (a 503, which
+    the sender retries)."""
+    return [alert_ingest(integration=integration, event=event, window_id=window_id) for event in events]
+
+
+@transaction.atomic
+def sns_notification_ingest(*, integration: Integration, message_id: str, events: list[NormalizedEvent],
+                            window_id: int | None = None) -> list[Outcome] | None:
+    """Apply an SNS notification's events once per MessageId (SNS retries deliver it again): its
+    id is recorded in the same transaction. None: a duplicate, nothing written."""
+    try:
+        with transaction.atomic():
+            SnsMessage.objects.create(organization_id=integration.organization_id, integration=integration,
+                                      message_id=message_id[:100])
+    except IntegrityError:
+        return None
+    return alerts_ingest(integration=integration, events=events, window_id=window_id)
 
 
 @transaction.atomic
@@ -137,20 +178,13 @@ def _is_resend(key: AlertKey, incident: Incident | None, window_id: int | None) 
 
 def _lock_key_and_open_incident(integration: Integration, dedup_key: str, *,
                                 new_key_likely: bool = False) -> tuple[AlertKey, Incident | None]:
-    """The fast path of a repeated key: the slot and its open incident locked in one query (an inner
-    join, so both rows are locked, slot first); otherwise the slot alone, created if missing.
-    ``new_key_likely`` (the join statement found no open incident for the key): the slot's INSERT
-    comes first, so a new key costs one round trip instead of three; an existing one, one more.
-    A concurrent trigger of the same new key waits on the unique index until this transaction
-    ends, then finds the slot (and the incident it opened) through the lookups below."""
+    """The slot and its open incident locked (slot first, then the incident: always in that order,
+    so no deadlock); the slot created if missing. ``new_key_likely`` (the join statement found no
+    open incident for the key): the slot's INSERT comes first. A concurrent trigger of the same
+    new key waits on the unique index until this transaction ends, then finds the slot (and the
+    incident it opened)."""
     if new_key_likely:
-        key = fastpath.alert_key_insert(organization_id=integration.organization_id,
-                                        service_id=integration.service_id, dedup_key=dedup_key)
-        if key is not None:
-            return key, None
-    found = fastpath.lock_slot_with_open_incident(service_id=integration.service_id, dedup_key=dedup_key)
-    if found is not None:
-        return found
+        _slot_insert(integration, dedup_key)
     key = _lock_key(integration, dedup_key, create=True)
     return key, _lock_open_incident(key)
 
@@ -183,16 +217,10 @@ def _trigger(integration: Integration, event: NormalizedEvent, window_id: int | 
                 payload=_alert_payload(alert, integration, maintenance_window_id=window_id))
         return Outcome("suppressed", event.dedup_key, alert.pk, incident.pk if incident else None)
     if incident is None:
-        incident = incident_services.incident_create(
-            organization=integration.organization, title=event.title,
-            severity=_severity_for(integration, event.severity), service=integration.service,
-            description=event.summary if len(event.summary) > 300 else "", source=integration.kind,
-            detected_at=now,
-        )
-        result = "created"
+        incident, result = storms.incident_for_new_key(integration, event, now, severity=_severity_for)
     else:
         result = "joined"
-    alert = _received_alert(integration, event, now, incident, slot=key if result == "created" else None,
+    alert = _received_alert(integration, event, now, incident, slot=key if result != "joined" else None,
                             joined=result != "created")
     if incident.status == S.MONITORING:
         status = S.FIXING if incident.acknowledged_at else S.TRIGGERED
@@ -206,16 +234,14 @@ def _trigger(integration: Integration, event: NormalizedEvent, window_id: int | 
 def _received_alert(integration: Integration, event: NormalizedEvent, now: datetime, incident: Incident, *,
                     slot: AlertKey | None, joined: bool) -> Alert:
     """The alert joins ``incident`` (locked above, or created in this transaction) and the timeline
-    notes it (no page by itself), in one statement with the slot pointer of a new incident
-    (``fastpath.alert_insert_received``). Its ``alert_count`` grows with the alert's INSERT:
-    incidents.services has no use case for the counter yet, so that is ingestion's one write to an
-    Incident row; it moves to ``incidents.services`` once one exists."""
-    values = _alert_values(integration, event, now, incident_id=incident.pk)
+    notes it (no page by itself), with the slot pointer of a new incident, through
+    ``incident_alert_add``."""
+    values = _alert_values(integration, event, now)
+    del values["incident_id"]
     payload = _payload_of(event.dedup_key, values["summary"], event.severity, values["source"], integration,
                           joined=joined)
-    alert, event_id = fastpath.alert_insert_received(slot=slot, payload=payload, **values)
-    incident.alert_count = (incident.alert_count or 0) + 1
-    incident_events.enqueue_written_on_commit(TimelineKind.ALERT_RECEIVED, event_id)
+    alert, _event_id = incident_services.incident_alert_add(incident=incident, alert_model=Alert, values=values,
+                                                            payload=payload, slot=slot)
     return alert
 
 
@@ -268,3 +294,11 @@ def _note(integration: Integration, event: NormalizedEvent, window_id: int | Non
         "text": event.summary, "dedup_key": event.dedup_key, "integration": integration.name,
         "integration_id": integration.pk, "kind": integration.kind})
     return Outcome("noted", event.dedup_key, incident_id=incident.pk)
+
+
+def change_ingest(*, integration: Integration, change) -> int:
+    """A PagerDuty Change Event on the integration's service (``parsers.pagerduty.ChangeFields``),
+    stored by ``incidents.services.change_event_record``. Returns its id."""
+    return incident_services.change_event_record(
+        service=integration.service, summary=change.summary, source=change.source, occurred_at=change.occurred_at,
+        custom_details=change.custom_details, links=change.links, origin=integration.name).pk

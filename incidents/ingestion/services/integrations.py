@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 CONFIG_FIELDS = {"name", "service", "enabled", "severity_mapping", "rate_limit_per_minute", "rate_limit_burst",
                  "auto_resolve", "basic_auth_username", "basic_auth_password", "heartbeat_interval_minutes",
-                 "heartbeat_timeout_minutes"}
+                 "heartbeat_timeout_minutes", "storm_threshold_per_minute"}
 
 
 def ingestion_url(integration: Integration, routing_key: str) -> str:
@@ -62,6 +62,9 @@ def _validate(organization: Organization, values: dict) -> None:
     for name in ("rate_limit_per_minute", "rate_limit_burst", "heartbeat_interval_minutes"):
         if name in values and (not isinstance(values[name], int) or values[name] < 1):
             errors[name] = ["Must be at least 1."]
+    threshold = values.get("storm_threshold_per_minute")
+    if threshold is not None and (not isinstance(threshold, int) or threshold < 0):
+        errors["storm_threshold_per_minute"] = ["Must be 0 (never group) or more."]
     if errors:
         raise ApplicationError(next(iter(errors.values()))[0], errors)
 

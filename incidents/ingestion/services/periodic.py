@@ -59,9 +59,11 @@ def heartbeat_beat(*, integration: Integration, window_id: int | None = None) ->
 
 
 def heartbeats_check(*, now: datetime | None = None) -> int:
-    """Beat: trigger an alert for every enabled heartbeat past its deadline. Returns how many."""
+    """Beat: trigger an alert for every enabled heartbeat past its deadline. Returns how many. A
+    heartbeat that never beat is waiting for its monitor to be set up, not late."""
     now = now or timezone.now()
-    due = Heartbeat.objects.filter(late_since__isnull=True, due_at__lte=now, integration__enabled=True)
+    due = Heartbeat.objects.filter(late_since__isnull=True, due_at__lte=now, integration__enabled=True,
+                                   last_beat_at__isnull=False)
     return sum(_heartbeat_late(pk, now) for pk in list(due.values_list("pk", flat=True)[:BATCH]))
 
 
@@ -74,7 +76,7 @@ def _window_on(service_id: int, now: datetime) -> int | None:
 def _heartbeat_late(heartbeat_id: int, now: datetime) -> bool:
     heartbeat = Heartbeat.objects.select_for_update(skip_locked=True).select_related(
         "integration__organization", "integration__service").filter(
-        pk=heartbeat_id, late_since__isnull=True, due_at__lte=now).first()
+        pk=heartbeat_id, late_since__isnull=True, due_at__lte=now, last_beat_at__isnull=False).first()
     if heartbeat is None:
         return False
     integration = heartbeat.integration
