@@ -18,12 +18,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from celery import shared_task
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from incidents.models import TimelineEvent, TimelineEventDelivery
+from tenancy.tasking import publish, task
 
 logger = logging.getLogger(__name__)
 
@@ -75,14 +75,11 @@ def enqueue_written_on_commit(kind: str, event_id: int) -> None:
 
 
 def _send(event_id: int) -> None:
-    try:
-        dispatch.delay(event_id)
-    except Exception:  # a broker outage must not fail the request: the sweeper re-drives the event
-        logger.warning("timeline event dispatch not sent; the sweeper will retry", extra={"event_id": event_id},
-                       exc_info=True)
+    # A broker outage (or a hung broker) must not fail or hold the request: the sweeper re-drives the event.
+    publish(dispatch, event_id)
 
 
-@shared_task(name="incidents.events.dispatch", acks_late=True, ignore_result=True)
+@task("incidents.events.dispatch")
 def dispatch(event_id: int) -> int:
     """Call every matching handler not yet done with the event. Returns how many succeeded now.
 
@@ -146,7 +143,7 @@ def pending_event_ids(*, now=None, limit: int = SWEEP_BATCH) -> list[int]:
     return sorted(found)[:limit]
 
 
-@shared_task(name="incidents.events.sweep", ignore_result=True)
+@task("incidents.events.sweep")
 def sweep() -> int:
     """Beat task: re-dispatch events whose dispatch was lost or whose handler failed."""
     event_ids = pending_event_ids()

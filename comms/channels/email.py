@@ -6,11 +6,11 @@ webhooks (``/anymail/<esp>/tracking/``) match back to the ``Notification``."""
 import smtplib
 from email.utils import make_msgid
 
-from anymail.exceptions import AnymailAPIError, AnymailError, AnymailRecipientsRefused
+from anymail.exceptions import AnymailAPIError, AnymailError, AnymailRecipientsRefused, AnymailUnsupportedFeature
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
-from comms.channels.base import Message, PermanentError, Target, TransientError
+from comms.channels.base import Message, PermanentError, Target, TransientError, short_reason
 
 
 def _message_id(message: EmailMultiAlternatives, fallback: str) -> str:
@@ -33,16 +33,19 @@ def send_email(message: Message, target: Target) -> str:
     try:
         email.send(fail_silently=False)
     except AnymailRecipientsRefused as exc:
-        raise PermanentError(f"Recipient refused: {exc}") from exc
+        raise PermanentError("Recipient refused by the email provider.") from exc
     except AnymailAPIError as exc:
         code = getattr(exc, "status_code", None)
+        reason = f"Email provider answered {short_reason(code)}" if code else "Email provider error"
         if code is not None and 400 <= code < 500 and code not in (408, 429):
-            raise PermanentError(str(exc)[:500]) from exc
-        raise TransientError(str(exc)[:500]) from exc
+            raise PermanentError(reason, status_code=code) from exc
+        raise TransientError(reason, status_code=code) from exc
+    except AnymailUnsupportedFeature as exc:
+        raise PermanentError(str(exc)[:300]) from exc  # Anymail's own words about our message, not the ESP's
     except AnymailError as exc:
-        raise PermanentError(str(exc)[:500]) from exc
+        raise PermanentError(f"Email not sent: {type(exc).__name__}") from exc
     except smtplib.SMTPRecipientsRefused as exc:
-        raise PermanentError(f"Recipient refused: {exc}") from exc
+        raise PermanentError("Recipient refused by the mail server.") from exc
     except (smtplib.SMTPException, OSError) as exc:
-        raise TransientError(f"{type(exc).__name__}: {exc}") from exc
+        raise TransientError(f"{type(exc).__name__}: mail server unreachable or refused") from exc
     return _message_id(email, message_id)
