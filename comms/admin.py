@@ -16,6 +16,7 @@ from comms.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from comms import netguard
 from comms.services import contacts, paging
 from incidents import services as incident_services
 from tenancy.admin_base import OrganizationScopedModelAdmin, OrganizationScopedTabularInline, ReadOnlyAdminMixin
@@ -31,6 +32,11 @@ class SecretUrlForm(forms.ModelForm):
         data = super().clean()
         if not self.instance.pk and not data.get("url"):
             self.add_error("url", "A URL is required.")
+        elif data.get("url"):
+            try:
+                netguard.check_url(data["url"])
+            except netguard.UnsafeURL as exc:
+                self.add_error("url", str(exc))
         return data
 
     def save(self, commit=True):

@@ -1,7 +1,7 @@
 """A local HTTP receiver for chat/webhook/Twilio tests: records every request on 127.0.0.1.
 
 ``HttpReceiver().start()``; ``.url(path)``; ``.requests`` (list of ``Received``);
-``.respond(path, status=…, delay=…, body=…)`` scripts answers (``status`` may be a callable).
+``.respond(path, status=…, delay=…, body=…, headers=…)`` scripts answers (``status`` may be a callable).
 Paths match exactly, or as a prefix when they end in ``/``."""
 
 import json
@@ -53,6 +53,8 @@ class HttpReceiver:
                     status = status()
                 payload = script.get("body", b'{"sid": "SM123"}' if "/Accounts/" in self.path else b"ok")
                 self.send_response(status)
+                for name, value in script.get("headers", {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
