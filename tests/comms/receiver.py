@@ -5,6 +5,7 @@
 Paths match exactly, or as a prefix when they end in ``/``."""
 
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -96,3 +97,19 @@ class HttpReceiver:
                 return found
             time.sleep(0.05)
         raise AssertionError(f"{count} request(s) to {prefix} not received in {timeout}s: {self.at(prefix)}")
+
+
+class BlackHole:
+    """A TCP endpoint that accepts connections (the kernel completes the handshake) and never answers:
+    the slow receiver of the trial, the worst case for a sender's timeouts."""
+
+    def __init__(self):
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(1024)
+
+    def url(self, path: str = "/hook") -> str:
+        return f"http://127.0.0.1:{self.socket.getsockname()[1]}{path}"
+
+    def close(self) -> None:
+        self.socket.close()
