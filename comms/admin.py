@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 
+from comms import netguard
 from comms.models import (
     ChannelThrottle,
     ChatDestination,
@@ -16,7 +17,6 @@ from comms.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from comms import netguard
 from comms.services import contacts, paging
 from incidents import services as incident_services
 from tenancy.admin_base import OrganizationScopedModelAdmin, OrganizationScopedTabularInline, ReadOnlyAdminMixin

@@ -1,7 +1,8 @@
 """A local HTTP receiver for chat/webhook/Twilio tests: records every request on 127.0.0.1.
 
 ``HttpReceiver().start()``; ``.url(path)``; ``.requests`` (list of ``Received``);
-``.respond(path, status=…, delay=…, body=…, headers=…)`` scripts answers (``status`` may be a callable).
+``.respond(path, status=…, delay=…, body=…, headers=…)`` scripts answers (``status`` may be a
+callable, ``body`` a callable of the ``Received``).
 Paths match exactly, or as a prefix when they end in ``/``."""
 
 import json
@@ -53,6 +54,8 @@ class HttpReceiver:
                 if callable(status):
                     status = status()
                 payload = script.get("body", b'{"sid": "SM123"}' if "/Accounts/" in self.path else b"ok")
+                if callable(payload):
+                    payload = payload(receiver.requests[-1])
                 self.send_response(status)
                 for name, value in script.get("headers", {}).items():
                     self.send_header(name, value)

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 def message(**extra):
     return Message(subject="PAGE [P1] #1 API down", text="API down\nAck: http://x/ack/t/", html="<b>API down</b>",
                    short="You are paged: API down", ack_url="http://x/ack/t/", idempotency_key="1:0:0:u1:sms",
-                   tags=["foghorn", "page"], metadata={"notification_id": "7", "idempotency_key": "1:0:0:u1:sms"},
+                   tags=["page", "extra"], metadata={"notification_id": "7", "idempotency_key": "1:0:0:u1:sms"},
                    **extra)
 
 
@@ -22,7 +22,7 @@ def test_email_has_text_html_tags_and_metadata():
     sent = mail.outbox[-1]
     assert sent.to == ["alice@example.test"]
     assert sent.alternatives[0][1] == "text/html"
-    assert sent.tags == ["foghorn", "page"]
+    assert sent.tags == ["page"]
     assert sent.metadata["notification_id"] == "7"
     assert "http://x/ack/t/" in sent.body
     assert provider_id != ""
