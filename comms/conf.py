@@ -92,7 +92,7 @@ def circuit_open_seconds() -> float:
 
 def org_max_in_flight() -> int:
     """Sends one organization may have in flight at once in one outbound worker process."""
-    return setting("COMMS_ORG_MAX_IN_FLIGHT", 4)
+    return setting("COMMS_ORG_MAX_IN_FLIGHT", 6)
 
 
 def beat_stale_seconds() -> float:

@@ -9,8 +9,9 @@ from comms.services import delivery, paging, webhooks
 from comms.services.ticks import ticker_beat
 from tenancy.tasking import publish, task
 
-# An organization at its share of in-flight sends gets its send back on the queue this much later.
-BUSY_COUNTDOWN = 0.25
+# An organization at its share of in-flight sends gets its send back on the queue this much later (when
+# its sends are merely many; when they hang, the ticker re-nudges the row after COMMS_RENUDGE_SECONDS).
+BUSY_COUNTDOWN = 0.2
 
 
 @task("comms.paging_advance")

@@ -291,7 +291,7 @@ COMMS_WEBHOOK_RETRY_SCHEDULE = os.environ.get("COMMS_WEBHOOK_RETRY_SCHEDULE", "1
 COMMS_CIRCUIT_FAILURES = int(os.environ.get("COMMS_CIRCUIT_FAILURES", "3"))
 COMMS_CIRCUIT_OPEN_SECONDS = float(os.environ.get("COMMS_CIRCUIT_OPEN_SECONDS", "60"))
 # Fairness: one organization holds at most this many sends in flight per outbound worker process.
-COMMS_ORG_MAX_IN_FLIGHT = int(os.environ.get("COMMS_ORG_MAX_IN_FLIGHT", "4"))
+COMMS_ORG_MAX_IN_FLIGHT = int(os.environ.get("COMMS_ORG_MAX_IN_FLIGHT", "6"))
 # /healthz reports beat as stale when no paging tick has run for this long.
 COMMS_BEAT_STALE_SECONDS = float(os.environ.get("COMMS_BEAT_STALE_SECONDS", "60"))
 TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")

@@ -11,8 +11,10 @@ never while a send is in flight."""
 
 import logging
 import threading
+import time
 from collections import defaultdict
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -74,21 +76,36 @@ def circuit_failure(*, organization_id: int, url: str, reason: str, incident=Non
 
 # --- Fair share of the outbound pool ---------------------------------------------------------------
 _lock = threading.Lock()
-_in_flight: dict[int, int] = defaultdict(int)
+_in_flight: dict[int, dict[int, float]] = defaultdict(dict)  # organization → {slot id: monotonic start}
+_next_slot = iter(range(1, 1 << 62))
+# An organization whose sends have been in flight this long is slow (a hanging endpoint), not just busy.
+SLOW_SECONDS = 1.0
+
+
+@dataclass
+class Slot:
+    granted: bool
+    slow: bool = False  # when refused: the organization's sends are hanging, not merely many
 
 
 @contextmanager
 def organization_slot(organization_id: int):
-    """Yield True while holding one of the organization's ``conf.org_max_in_flight()`` send slots in this
-    process, or False (holding nothing) when it has them all: the caller hands the send back to the queue,
-    so one organization's slow endpoints never occupy the whole thread pool."""
+    """Yield a ``Slot``: granted while holding one of the organization's ``conf.org_max_in_flight()`` send
+    slots in this process; refused (holding nothing) when it has them all, so one organization's slow
+    endpoints never occupy the whole thread pool. A refused slot says whether the organization is slow
+    (its oldest send has been in flight over ``SLOW_SECONDS``): then the caller leaves the send to the
+    ticker rather than re-queueing it at once."""
+    now = time.monotonic()
     with _lock:
-        granted = _in_flight[organization_id] < conf.org_max_in_flight()
+        mine = _in_flight[organization_id]
+        granted = len(mine) < conf.org_max_in_flight()
+        slot_id = next(_next_slot)
         if granted:
-            _in_flight[organization_id] += 1
+            mine[slot_id] = now
+        slow = not granted and now - min(mine.values()) > SLOW_SECONDS
     try:
-        yield granted
+        yield Slot(granted=granted, slow=slow)
     finally:
         if granted:
             with _lock:
-                _in_flight[organization_id] -= 1
+                _in_flight[organization_id].pop(slot_id, None)

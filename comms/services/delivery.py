@@ -167,15 +167,15 @@ def _send(notification: Notification, now: datetime) -> str:
 
 def notification_deliver(*, notification_id: int, now: datetime | None = None) -> str:
     """Send one notification if it is due and still wanted. Returns what happened (for logs and tests):
-    ``sent``, ``retry``, ``failed``, ``noop``, or ``busy`` when its organization already has its share of
-    sends in flight in this process (the caller hands it back to the queue). At most one worker holds a
-    row at a time."""
+    ``sent``, ``retry``, ``failed``, ``noop``, or — when its organization already has its share of sends
+    in flight in this process — ``busy`` (the caller re-queues it) or ``slow`` (those sends hang: the
+    ticker re-nudges it later). At most one worker holds a row at a time."""
     organization_id = Notification.objects.filter(pk=notification_id).values_list("organization_id", flat=True).first()
     if organization_id is None:
         return "noop"
-    with circuits.organization_slot(organization_id) as granted:
-        if not granted:
-            return "busy"
+    with circuits.organization_slot(organization_id) as slot:
+        if not slot.granted:
+            return "slow" if slot.slow else "busy"
         now = now or timezone.now()
         notification = _claim(notification_id, now)
         if notification is None:

@@ -102,14 +102,15 @@ def _claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
 
 def webhook_deliver(*, delivery_id: int, now: datetime | None = None) -> str:
     """POST one delivery if it is due and first in line. Returns ``delivered``, ``retry``, ``failed``, ``noop``,
-    or ``busy`` when its organization has its share of sends in flight in this process."""
+    or ``busy`` / ``slow`` when its organization has its share of sends in flight in this process (see
+    ``delivery.notification_deliver``)."""
     organization_id = (WebhookDelivery.objects.filter(pk=delivery_id)
                        .values_list("organization_id", flat=True).first())
     if organization_id is None:
         return "noop"
-    with circuits.organization_slot(organization_id) as granted:
-        if not granted:
-            return "busy"
+    with circuits.organization_slot(organization_id) as slot:
+        if not slot.granted:
+            return "slow" if slot.slow else "busy"
         now = now or timezone.now()
         delivery = _claim(delivery_id, now)
         if delivery is None:
