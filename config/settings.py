@@ -287,7 +287,7 @@ COMMS_RETRY_BASE_SECONDS = float(os.environ.get("COMMS_RETRY_BASE_SECONDS", "5")
 COMMS_ACK_LINK_MAX_AGE = int(os.environ.get("COMMS_ACK_LINK_MAX_AGE", str(24 * 3600)))
 COMMS_WEBHOOK_RETRY_SCHEDULE = os.environ.get("COMMS_WEBHOOK_RETRY_SCHEDULE", "10,30,60,120,240,360,420")
 # Circuit breaker per (organization, destination URL): after this many failures in a row, sends to it
-# are skipped (and the timeline says so) for COMMS_CIRCUIT_OPEN_SECONDS, then one is tried again.
+# are skipped (and the timeline says so) for COMMS_CIRCUIT_OPEN_SECONDS, then tried again.
 COMMS_CIRCUIT_FAILURES = int(os.environ.get("COMMS_CIRCUIT_FAILURES", "3"))
 COMMS_CIRCUIT_OPEN_SECONDS = float(os.environ.get("COMMS_CIRCUIT_OPEN_SECONDS", "60"))
 # Fairness: one organization holds at most this many sends in flight per outbound worker process.

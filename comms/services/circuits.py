@@ -4,7 +4,7 @@ A destination that keeps failing (a black hole that accepts the connection and n
 receiver down for maintenance) would otherwise take a worker thread for a whole timeout on every
 send. After ``conf.circuit_failures()`` failures in a row its circuit opens for
 ``conf.circuit_open_seconds()``: sends to it are skipped (recorded as a retry, and said on the
-incident timeline), then one send is tried again (half-open); a success closes it.
+incident timeline), then sends are tried again: a success closes it, the next failure re-opens it at once.
 
 The circuit row is updated in its own short statement (an upsert on failure, an update on success),
 never while a send is in flight."""
