@@ -1,12 +1,15 @@
 """Paging benchmark: alert accepted → first notification handed to its channel, end to end.
 
     .venv/bin/python bench/bench_paging.py [--alerts 60] [--rate 10]
+    .venv/bin/python bench/bench_paging.py --burst 50      # 50 distinct incidents at once
 
 Makes its own scratch database (``foghorn_bench_paging`` on the server of DATABASE_URL), migrates
 it, seeds an org whose service pages Alice on chat (a Slack-compatible webhook pointing at a local
-HTTP receiver in this process), then starts gunicorn, a real Celery worker (prefork, 2) and beat
+HTTP receiver in this process), then starts the Procfile's layout — gunicorn, the paging worker
+(threads, 8, queue ``celery``), the outbound worker (threads, 16, queue ``outbound``) and beat —
 over Redis (REDIS_URL, default db 4), posts PagerDuty Events v2 triggers with distinct dedup keys
-at ``--rate`` per second, and times each from its 202 to the chat message reaching the receiver.
+at ``--rate`` per second (or ``--burst N`` of them at once, from N threads), and times each from its
+202 to the chat message reaching the receiver.
 Prints p50/p95/max and how many pages arrived (and that none arrived twice).
 
 Budget (docs DESIGN.md): p95 ≤ 2 s.
@@ -20,7 +23,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
@@ -31,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.comms.receiver import HttpReceiver  # noqa: E402 — after the path is set
 
-BENCH_DB = "foghorn_bench_paging"
+BENCH_DB = os.environ.get("BENCH_PAGING_DB", "foghorn_bench_paging")  # a scratch database, dropped and made again
 
 
 
@@ -82,6 +87,36 @@ def wait_for_log(log: Path, text: str, timeout: float = 40) -> None:
     raise SystemExit(f"{log.name}: {text!r} not seen:\n{log.read_text(errors='replace')[-3000:]}")
 
 
+def _post(session: requests.Session, base: str, routing_key: str, number: int) -> float:
+    body = {"routing_key": routing_key, "event_action": "trigger", "dedup_key": f"bench-{number}",
+            "payload": {"summary": f"bench alert {number}", "source": "bench", "severity": "critical"}}
+    response = session.post(f"{base}/v2/enqueue", data=json.dumps(body), headers={"Content-Type": "application/json"},
+                            timeout=30)
+    if response.status_code != 202:
+        raise SystemExit(f"alert {number}: {response.status_code} {response.text}")
+    return time.time()
+
+
+def post_alerts(base: str, routing_key: str, options) -> dict[int, float]:
+    """Post the alerts (paced, or a burst from as many threads) and return when each was accepted."""
+    if options.burst:
+        start_line = threading.Barrier(options.burst)
+
+        def one(number: int) -> float:
+            session = requests.Session()
+            start_line.wait()
+            return _post(session, base, routing_key, number)
+
+        with ThreadPoolExecutor(max_workers=options.burst) as pool:
+            return dict(enumerate(pool.map(one, range(options.burst))))
+    accepted: dict[int, float] = {}
+    session = requests.Session()
+    for number in range(options.alerts):
+        accepted[number] = _post(session, base, routing_key, number)
+        time.sleep(1 / options.rate)
+    return accepted
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
@@ -91,6 +126,9 @@ def main() -> None:  # noqa: C901 — a script, read top to bottom
     parser = argparse.ArgumentParser()
     parser.add_argument("--alerts", type=int, default=60)
     parser.add_argument("--rate", type=float, default=10.0, help="alerts per second")
+    parser.add_argument("--burst", type=int, default=0, help="post this many distinct alerts at once instead")
+    parser.add_argument("--paging-pool", default="threads", help="pool of the paging worker (Procfile: threads)")
+    parser.add_argument("--paging-concurrency", type=int, default=8)
     options = parser.parse_args()
 
     receiver = HttpReceiver().start()
@@ -98,7 +136,8 @@ def main() -> None:  # noqa: C901 — a script, read top to bottom
     recreate_database(database_url)
     env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST")}
     env.update(DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="config.settings", LOG_LEVEL="WARNING",
-               DEBUG="0", CELERY_TASK_ALWAYS_EAGER="0", PYTHONUNBUFFERED="1", BENCH_CHAT_URL=receiver.url("/alice"))
+               DEBUG="0", CELERY_TASK_ALWAYS_EAGER="0", PYTHONUNBUFFERED="1", BENCH_CHAT_URL=receiver.url("/alice"),
+               FOGHORN_ALLOW_PRIVATE_URLS="1")  # the chat receiver is on 127.0.0.1
     env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/4")
     seeded = subprocess.run([sys.executable, "-c", SEED], cwd=ROOT, env=env, capture_output=True, text=True,
                             check=False)
@@ -110,18 +149,23 @@ def main() -> None:  # noqa: C901 — a script, read top to bottom
     logs.mkdir(parents=True, exist_ok=True)
     port = free_port()
     env["FOGHORN_BASE_URL"] = f"http://127.0.0.1:{port}"
-    subprocess.run([sys.executable, "-m", "celery", "-A", "config", "purge", "-f"], cwd=ROOT, env=env,
-                   capture_output=True, check=False)
+    subprocess.run([sys.executable, "-m", "celery", "-A", "config", "purge", "-f", "-Q", "celery,outbound"], cwd=ROOT,
+                   env=env, capture_output=True, check=False)
     processes = [
         start([sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
               env, logs / "web.log"),
-        start([sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO", "--concurrency", "2",
+        start([sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO", "--pool",
+               options.paging_pool, "--concurrency", str(options.paging_concurrency), "--queues", "celery",
                "--without-gossip", "--without-mingle", "--without-heartbeat"], env, logs / "worker.log"),
+        start([sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO", "--pool", "threads",
+               "--concurrency", "16", "--queues", "outbound", "--hostname", "outbound@%h", "--without-gossip",
+               "--without-mingle", "--without-heartbeat"], env, logs / "outbound.log"),
         start([sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO", "--schedule",
                str(logs / "beat-schedule")], env, logs / "beat.log"),
     ]
     try:
         wait_for_log(logs / "worker.log", " ready.")
+        wait_for_log(logs / "outbound.log", " ready.")
         wait_for_log(logs / "beat.log", "beat: Starting")
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -130,17 +174,9 @@ def main() -> None:  # noqa: C901 — a script, read top to bottom
                 break
             except requests.RequestException:
                 time.sleep(0.2)
-        accepted: dict[int, float] = {}
-        session = requests.Session()
-        for number in range(options.alerts):
-            body = {"routing_key": routing_key, "event_action": "trigger", "dedup_key": f"bench-{number}",
-                    "payload": {"summary": f"bench alert {number}", "source": "bench", "severity": "critical"}}
-            response = session.post(f"http://127.0.0.1:{port}/v2/enqueue", data=json.dumps(body),
-                                    headers={"Content-Type": "application/json"}, timeout=10)
-            if response.status_code != 202:
-                raise SystemExit(f"alert {number}: {response.status_code} {response.text}")
-            accepted[number] = time.time()
-            time.sleep(1 / options.rate)
+        accepted = post_alerts(f"http://127.0.0.1:{port}", routing_key, options)
+        if options.burst:
+            options.alerts = options.burst
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and len(receiver.at("/alice")) < options.alerts:
             time.sleep(0.1)
@@ -153,7 +189,8 @@ def main() -> None:  # noqa: C901 — a script, read top to bottom
                 first[number] = min(first.get(number, received.at), received.at)
         latencies = [first[n] - accepted[n] for n in accepted if n in first]
         twice = len(receiver.at("/alice")) - len(first)
-        print(f"alerts posted: {options.alerts} at {options.rate}/s; pages received: {len(first)}; "
+        how = "at once" if options.burst else f"at {options.rate}/s"
+        print(f"alerts posted: {options.alerts} {how}; pages received: {len(first)}; "
               f"received twice: {twice}")
         if latencies:
             p50 = statistics.median(latencies) * 1000

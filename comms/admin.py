@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 
+from comms import netguard
 from comms.models import (
     ChannelThrottle,
     ChatDestination,
@@ -39,6 +40,11 @@ class SecretUrlForm(forms.ModelForm):
         data = super().clean()
         if not self.instance.pk and not data.get("url"):
             self.add_error("url", "A URL is required.")
+        elif data.get("url"):
+            try:
+                netguard.check_url(data["url"])
+            except netguard.UnsafeURL as exc:
+                self.add_error("url", str(exc))
         return data
 
 

@@ -16,3 +16,8 @@ class CommsConfig(AppConfig):
         events.register("comms.webhooks", handlers.on_webhook_event, kinds=handlers.WEBHOOK_KINDS)
         tracking.connect(receivers.on_anymail_tracking, dispatch_uid="comms.anymail_tracking")
         post_save.connect(receivers.on_membership_saved, sender=Membership, dispatch_uid="comms.member_defaults")
+
+        from comms.services import ticks
+        from tenancy import health
+
+        health.register_report("beat", ticks.beat_report)

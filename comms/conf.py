@@ -1,22 +1,19 @@
-"""Settings of the comms app, read from Django settings or the environment, with laptop defaults.
-
-Nothing here is set in ``config/settings.py``: ``setting(NAME, default)`` looks at settings
-first, then at the environment, so a worker started with ``COMMS_…`` variables picks them up.
-"""
-
-import os
+"""Settings of the comms app. Every one is declared (and read from the environment) in
+``config/settings.py``; this module only reads ``django.conf.settings``, so tests override them
+with pytest-django's ``settings`` fixture and workers pick up ``COMMS_…`` variables there."""
 
 from django.conf import settings
 
+_MISSING = object()
+
 
 def setting(name: str, default):
-    value = getattr(settings, name, None)
-    if value is None:
-        value = os.environ.get(name)
-    if value is None:
+    """The Django setting ``name`` (``default`` when it is not declared), coerced to ``default``'s type."""
+    value = getattr(settings, name, _MISSING)
+    if value is _MISSING or value is None:
         return default
     if isinstance(default, bool):
-        return str(value).strip().lower() in {"1", "true", "yes", "on"}
+        return value if isinstance(value, bool) else str(value).strip().lower() in {"1", "true", "yes", "on"}
     if isinstance(default, int | float) and isinstance(value, str):
         return type(default)(value)
     return value
@@ -42,8 +39,9 @@ def renudge_seconds() -> int:
     return setting("COMMS_RENUDGE_SECONDS", 5)
 
 
-def http_timeout() -> float:
-    return setting("COMMS_HTTP_TIMEOUT", 10.0)
+def http_timeout() -> tuple[float, float]:
+    """(connect, read) timeouts of every outbound HTTP call."""
+    return setting("COMMS_HTTP_CONNECT_TIMEOUT", 3.0), setting("COMMS_HTTP_TIMEOUT", 10.0)
 
 
 def max_attempts() -> int:
@@ -61,7 +59,7 @@ def ack_link_max_age() -> int:
 
 
 def base_url() -> str:
-    return str(getattr(settings, "FOGHORN_BASE_URL", "http://localhost:8000")).rstrip("/")
+    return str(setting("FOGHORN_BASE_URL", "http://localhost:8000")).rstrip("/")
 
 
 def twilio() -> dict:
@@ -74,14 +72,32 @@ def twilio() -> dict:
 
 
 def webhook_retry_schedule() -> list[float]:
-    """Seconds between attempts of an outbound org webhook: about 20 minutes in all, then it is given up."""
+    """Seconds between attempts of an outbound org webhook (and an org chat announcement): about
+    20 minutes in all, then it is given up."""
     raw = setting("COMMS_WEBHOOK_RETRY_SCHEDULE", "10,30,60,120,240,360,420")
+    if isinstance(raw, list | tuple):
+        return [float(part) for part in raw]
     return [float(part) for part in str(raw).split(",") if part.strip()]
 
 
-def fault(point: str) -> float:
-    """Fault injection for the end-to-end fault tests: ``COMMS_FAULT_SLEEP=<point>:<seconds>`` makes the
-    worker sleep at that point so a test can SIGKILL it there. Unset in production (returns 0)."""
-    raw = os.environ.get("COMMS_FAULT_SLEEP", "")
-    name, _sep, seconds = raw.partition(":")
-    return float(seconds or 0) if name == point else 0.0
+def circuit_failures() -> int:
+    """Failures in a row after which a destination's circuit opens."""
+    return setting("COMMS_CIRCUIT_FAILURES", 3)
+
+
+def circuit_open_seconds() -> float:
+    """How long an open circuit skips its destination before one send is tried again."""
+    return setting("COMMS_CIRCUIT_OPEN_SECONDS", 60.0)
+
+
+def org_max_in_flight() -> int:
+    """Sends one organization may have in flight at once in one outbound worker process."""
+    return setting("COMMS_ORG_MAX_IN_FLIGHT", 6)
+
+
+def beat_stale_seconds() -> float:
+    return setting("COMMS_BEAT_STALE_SECONDS", 60.0)
+
+
+def allow_private_urls() -> bool:
+    return setting("FOGHORN_ALLOW_PRIVATE_URLS", False)

@@ -44,7 +44,7 @@ def render(notification) -> Message:
         ack_url=ack_url,
         incident_url=facts["incident_url"],
         idempotency_key=notification.idempotency_key,
-        tags=["foghorn", notification.purpose],
+        tags=[notification.purpose],  # one tag: Postmark (and others) accept no more
         metadata={"notification_id": str(notification.pk), "idempotency_key": notification.idempotency_key,
                   "organization_id": str(notification.organization_id), "incident_id": str(incident.pk)},
         data={"incident": {"id": incident.pk, "number": incident.number, "title": incident.title,

@@ -1,24 +1,18 @@
 """Nudges: Celery messages that only say "look at this row now". Losing one delays work by a tick.
 
-Sent after commit, so the worker sees the row; a broker error is logged, never raised: the
-beat ticker finds the row by its due time anyway."""
-
-import logging
+Sent after commit, so the worker sees the row, through ``tenancy.tasking.publish``: a broker error
+or a hung broker is logged and never holds the caller; the beat ticker finds the row by its due
+time anyway."""
 
 from django.db import transaction
 
-logger = logging.getLogger(__name__)
+from tenancy.tasking import publish
 
 
 def _send(task_name: str, object_id: int) -> None:
     from comms import tasks
 
-    try:
-        getattr(tasks, task_name).delay(object_id)
-    except Exception:
-        logger.warning("nudge not sent; the ticker will pick the row up", extra={"task": task_name,
-                                                                                  "object_id": object_id},
-                       exc_info=True)
+    publish(getattr(tasks, task_name), object_id)
 
 
 def notification_on_commit(notification_id: int) -> None:

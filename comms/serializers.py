@@ -13,6 +13,7 @@ from comms.models import (
     WebhookEndpoint,
 )
 from tenancy.api_base import OrgMemberField
+from tenancy.enums import Role
 from tenancy.serializers import UserSummarySerializer
 
 
@@ -112,8 +113,19 @@ class NotificationSerializer(serializers.ModelSerializer):
                   "idempotency_key", "due_at", "attempts", "last_error", "provider_message_id", "created_at",
                   "sent_at", "delivered_at", "failed_at", "cancelled_at"]
 
+    # What a receiver answered (a status code and a short reason) is for responders, not viewers.
+    RESPONDER_ONLY = ("last_error",)
+
     def get_step(self, obj) -> int | None:
         return None if obj.step is None else obj.step + 1
+
+    def get_fields(self):
+        fields = super().get_fields()
+        membership = self.context.get("membership")
+        if membership is None or not Role.at_least(membership.role, Role.RESPONDER):
+            for name in self.RESPONDER_ONLY:
+                fields.pop(name, None)
+        return fields
 
 
 class EscalationRunSerializer(serializers.ModelSerializer):

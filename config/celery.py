@@ -2,6 +2,7 @@
 
 import importlib
 import os
+import tempfile
 
 from celery import Celery
 
@@ -16,6 +17,22 @@ for _folder in ("data_folder_in", "data_folder_out", "processed_folder"):
     if _path:
         os.makedirs(_path, exist_ok=True)
 app.autodiscover_tasks()
+
+
+def _writable_beat_schedule(path: str) -> str:
+    """Beat's state file where it can be written: its folder is made, else the temp dir is used."""
+    folder = os.path.dirname(path) or "."
+    try:
+        os.makedirs(folder, exist_ok=True)
+        if os.access(folder, os.W_OK):
+            return path
+    except OSError:
+        pass
+    return os.path.join(tempfile.gettempdir(), f"foghorn-{os.getuid()}-{os.path.basename(path)}")
+
+
+app.conf.beat_schedule_filename = _writable_beat_schedule(app.conf.beat_schedule_filename)
+
 
 def collect_beat_schedule() -> dict:
     from django.conf import settings

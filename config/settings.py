@@ -141,6 +141,12 @@ if REDIS_URL:
         # Nothing we send is due later than a minute (the database is the schedule),
         # so a short visibility timeout only speeds up redelivery after a lost worker.
         "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "300")),
+        # A hung Redis (SIGSTOP, a full network buffer) must not hang a request or a worker:
+        # every socket to it gives up after these. https://docs.celeryq.dev/projects/kombu/en/stable/reference/kombu.transport.redis.html
+        "socket_timeout": float(os.environ.get("REDIS_SOCKET_TIMEOUT", "1")),
+        "socket_connect_timeout": float(os.environ.get("REDIS_CONNECT_TIMEOUT", "1")),
+        "retry_on_timeout": False,
+        "health_check_interval": 10,
     }
 else:
     # No server needed: kombu's filesystem transport, shared by web, worker and beat.
@@ -167,7 +173,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 100
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Beat's own state (last run times of its entries). config/celery.py makes sure its folder exists
+# and falls back to the temp dir when VAR_DIR is not writable: beat starts wherever it is started.
+CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get("CELERY_BEAT_SCHEDULE_FILENAME", str(VAR_DIR / "celerybeat-schedule"))
 # Unit tests run tasks in-process after commit; end-to-end tests start a real worker.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=TESTING)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -254,3 +262,49 @@ INGESTION_MAX_ALERTS_PER_REQUEST = int(os.environ.get("INGESTION_MAX_ALERTS_PER_
 # Exact extra SNS signing-certificate URLs to trust besides https sns.<region>.amazonaws.com (tests,
 # an on-premises SNS look-alike); comma-separated.
 INGESTION_SNS_EXTRA_CERT_URLS = env_list("INGESTION_SNS_EXTRA_CERT_URLS", "")
+# --- Outbound calls, comms delivery (issue 10) ------------------------------------------
+# Development and tests send to local receivers; production refuses URLs whose host resolves to a
+# loopback, private, link-local, multicast or reserved address (comms/netguard.py).
+FOGHORN_ALLOW_PRIVATE_URLS = env_bool("FOGHORN_ALLOW_PRIVATE_URLS", default=DEBUG or TESTING)
+
+# The broker publish path never holds a request: no publish retries (the outbox sweeper and the
+# beat tickers re-drive what a failed nudge left), and a short connection timeout.
+# https://docs.celeryq.dev/en/stable/userguide/configuration.html#broker-connection-timeout
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = float(os.environ.get("REDIS_CONNECT_TIMEOUT", "1"))
+# After a failed publish, nudges are skipped (left to the tickers) for this many seconds.
+FOGHORN_BROKER_BACKOFF_SECONDS = float(os.environ.get("FOGHORN_BROKER_BACKOFF_SECONDS", "5"))
+# Sends (chat, webhooks, email, SMS/voice) go to their own queue, consumed by a threaded worker
+# (Procfile ``outbound``): a slow endpoint never takes the slots of paging, reminders and the outbox.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+OUTBOUND_QUEUE = "outbound"
+CELERY_TASK_ROUTES = {
+    "comms.deliver_notification": {"queue": OUTBOUND_QUEUE},
+    "comms.deliver_webhook": {"queue": OUTBOUND_QUEUE},
+}
+
+COMMS_TICK_SECONDS = float(os.environ.get("COMMS_TICK_SECONDS", "2"))
+COMMS_SECONDS_PER_DELAY_MINUTE = float(os.environ.get("COMMS_SECONDS_PER_DELAY_MINUTE", "60"))
+COMMS_SEND_LEASE_SECONDS = int(os.environ.get("COMMS_SEND_LEASE_SECONDS", "45"))
+COMMS_RENUDGE_SECONDS = int(os.environ.get("COMMS_RENUDGE_SECONDS", "5"))
+# Outbound HTTP: connect within COMMS_HTTP_CONNECT_TIMEOUT, answer within COMMS_HTTP_TIMEOUT (seconds).
+COMMS_HTTP_CONNECT_TIMEOUT = float(os.environ.get("COMMS_HTTP_CONNECT_TIMEOUT", "3"))
+COMMS_HTTP_TIMEOUT = float(os.environ.get("COMMS_HTTP_TIMEOUT", "10"))
+COMMS_MAX_ATTEMPTS = int(os.environ.get("COMMS_MAX_ATTEMPTS", "5"))
+COMMS_RETRY_BASE_SECONDS = float(os.environ.get("COMMS_RETRY_BASE_SECONDS", "5"))
+COMMS_ACK_LINK_MAX_AGE = int(os.environ.get("COMMS_ACK_LINK_MAX_AGE", str(24 * 3600)))
+COMMS_WEBHOOK_RETRY_SCHEDULE = os.environ.get("COMMS_WEBHOOK_RETRY_SCHEDULE", "10,30,60,120,240,360,420")
+# Circuit breaker per (organization, destination URL): after this many failures in a row, sends to it
+# are skipped (and the timeline says so) for COMMS_CIRCUIT_OPEN_SECONDS, then tried again.
+COMMS_CIRCUIT_FAILURES = int(os.environ.get("COMMS_CIRCUIT_FAILURES", "3"))
+COMMS_CIRCUIT_OPEN_SECONDS = float(os.environ.get("COMMS_CIRCUIT_OPEN_SECONDS", "60"))
+# Fairness: one organization holds at most this many sends in flight per outbound worker process.
+COMMS_ORG_MAX_IN_FLIGHT = int(os.environ.get("COMMS_ORG_MAX_IN_FLIGHT", "6"))
+# /healthz reports beat as stale when no paging tick has run for this long.
+COMMS_BEAT_STALE_SECONDS = float(os.environ.get("COMMS_BEAT_STALE_SECONDS", "60"))
+TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
+TWILIO_FROM_NUMBER = os.environ.get("TWILIO_FROM_NUMBER", "")
+TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE", "https://api.twilio.com")
+# Old keys whose encrypted comms values must stay readable after a key rotation (comma separated).
+COMMS_ENCRYPTION_KEYS = os.environ.get("COMMS_ENCRYPTION_KEYS", "")

@@ -22,12 +22,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
-from celery import shared_task
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from incidents.models import TimelineEvent, TimelineEventDelivery
+from tenancy.tasking import publish, task
 
 logger = logging.getLogger(__name__)
 
@@ -132,14 +132,11 @@ _publisher = _Publisher()
 
 
 def _send(event_id: int) -> None:
-    try:
-        dispatch.delay(event_id)
-    except Exception:  # a broker outage must not fail the request: the sweeper re-drives the event
-        logger.warning("timeline event dispatch not sent; the sweeper will retry", extra={"event_id": event_id},
-                       exc_info=True)
+    # A broker outage (or a hung broker) must not fail or hold the request: the sweeper re-drives the event.
+    publish(dispatch, event_id)
 
 
-@shared_task(name="incidents.events.dispatch", acks_late=True, ignore_result=True)
+@task("incidents.events.dispatch")
 def dispatch(event_id: int) -> int:
     """Call every matching handler not yet done with the event. Returns how many succeeded now.
 
@@ -203,7 +200,7 @@ def pending_event_ids(*, now=None, limit: int = SWEEP_BATCH) -> list[int]:
     return sorted(found)[:limit]
 
 
-@shared_task(name="incidents.events.sweep", ignore_result=True)
+@task("incidents.events.sweep")
 def sweep() -> int:
     """Beat task: re-dispatch events whose dispatch was lost or whose handler failed."""
     event_ids = pending_event_ids()

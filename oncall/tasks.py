@@ -2,11 +2,10 @@
 
 import logging
 
-from celery import shared_task
-
 from oncall.models import Schedule
 from oncall.services import notices
 from tenancy.models import Organization
+from tenancy.tasking import publish, task
 
 logger = logging.getLogger(__name__)
 
@@ -15,16 +14,16 @@ def _organizations_with_schedules() -> list[int]:
     return list(Schedule.objects.values_list("organization_id", flat=True).distinct().order_by("organization_id"))
 
 
-@shared_task(acks_late=True)
+@task("oncall.tasks.start_handoff_notices")
 def start_handoff_notices() -> int:
     """Every few minutes: one ``handoff_notices`` task per organization that has schedules."""
     organization_ids = _organizations_with_schedules()
     for organization_id in organization_ids:
-        handoff_notices.delay(organization_id)
+        publish(handoff_notices, organization_id)
     return len(organization_ids)
 
 
-@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True)
+@task("oncall.tasks.handoff_notices")
 def handoff_notices(organization_id: int) -> int:
     """Send the due handoff notices of one organization; a rerun sends nothing new."""
     organization = Organization.objects.filter(pk=organization_id).first()
@@ -33,16 +32,16 @@ def handoff_notices(organization_id: int) -> int:
     return notices.handoff_notices_send(organization=organization)
 
 
-@shared_task(acks_late=True)
+@task("oncall.tasks.start_gap_warnings")
 def start_gap_warnings() -> int:
     """Daily: one ``gap_warnings`` task per organization that has schedules."""
     organization_ids = _organizations_with_schedules()
     for organization_id in organization_ids:
-        gap_warnings.delay(organization_id)
+        publish(gap_warnings, organization_id)
     return len(organization_ids)
 
 
-@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True)
+@task("oncall.tasks.gap_warnings")
 def gap_warnings(organization_id: int) -> int:
     """Warn one organization's admins about gaps in the next 7 days; once per schedule and day."""
     organization = Organization.objects.filter(pk=organization_id).first()

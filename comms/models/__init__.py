@@ -6,6 +6,7 @@ from comms.models.config import (
     SeverityRoute,
     WebhookEndpoint,
 )
+from comms.models.outbound import OutboundCircuit, TickerBeat
 from comms.models.paging import EscalationRun, Notification, WebhookDelivery
 from comms.models.status import StatusUpdate
 
@@ -16,8 +17,10 @@ __all__ = [
     "EscalationRun",
     "Notification",
     "NotificationRule",
+    "OutboundCircuit",
     "SeverityRoute",
     "StatusUpdate",
+    "TickerBeat",
     "WebhookDelivery",
     "WebhookEndpoint",
 ]

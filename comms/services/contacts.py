@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.db import IntegrityError, transaction
 
-from comms import crypto
+from comms import crypto, netguard
 from comms.defaults import DEFAULT_CHAINS
 from comms.enums import Channel, Urgency
 from comms.models import (
@@ -38,8 +38,11 @@ def validate_contact_value(kind: str, value: str) -> str:
             validate_e164(value)
         elif kind == Channel.WEBHOOK or (kind == Channel.CHAT and value.startswith(("http://", "https://"))):
             URLValidator(schemes=["http", "https"])(value)
+            netguard.check_url(value)
     except ValidationError as exc:
         raise _bad("value", exc.messages[0]) from exc
+    except netguard.UnsafeURL as exc:
+        raise _bad("value", str(exc)) from exc
     return value
 
 
@@ -144,6 +147,10 @@ def _check_url(url: str, field: str = "url") -> str:
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError as exc:
         raise _bad(field, "Enter a valid http(s) URL.") from exc
+    try:
+        netguard.check_url(url)
+    except netguard.UnsafeURL as exc:
+        raise _bad(field, str(exc)) from exc
     return url
 
 

@@ -7,7 +7,6 @@ same idempotency key (providers and receivers see it in ``Idempotency-Key``)."""
 
 import hashlib
 import logging
-import time
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
@@ -18,6 +17,7 @@ from comms.channels import Target
 from comms.defaults import DEFAULT_THROTTLES
 from comms.enums import Channel, NotificationState, Purpose, RunState
 from comms.models import ChannelThrottle, Notification
+from comms.services import announcements, circuits
 from comms.services.paging import idempotency_key
 from comms.services.timeline import note, person
 from incidents.enums import IncidentStatus, TimelineKind
@@ -128,26 +128,59 @@ def _target(notification: Notification) -> Target:
     return Target(address=address, secret=method.secret if method else "")
 
 
-def notification_deliver(*, notification_id: int, now: datetime | None = None) -> str:
-    """Send one notification if it is due and still wanted. Returns what happened (for logs and tests):
-    ``sent``, ``retry``, ``failed`` or ``noop``. At most one worker holds a row at a time."""
-    now = now or timezone.now()
-    notification = _claim(notification_id, now)
-    if notification is None:
-        return "noop"
-    time.sleep(conf.fault(f"send_step{notification.step}"))
+def _breaker_url(notification: Notification, target: Target) -> str:
+    """The URL whose circuit guards this send (chat and webhook posts), or ""."""
+    if notification.channel in (Channel.CHAT, Channel.WEBHOOK) and target.address.startswith(("http://", "https://")):
+        return target.address
+    return ""
+
+
+def _send(notification: Notification, now: datetime) -> str:
+    """Render, check the destination's circuit, hand to the channel, record the outcome."""
+    url = ""
     try:
         message = messages.render(notification)
-        provider_id = channels.send(notification.channel, message, _target(notification))
+        target = _target(notification)
+        url = _breaker_url(notification, target)
+        until = url and circuits.circuit_open_until(organization_id=notification.organization_id, url=url, now=now)
+        if until:
+            # A page falls through to the person's next channel now; anything else waits for the circuit.
+            return _record_failure(notification.pk, f"Skipped: {notification.address or 'the destination'} "
+                                   f"failed repeatedly; its circuit is open until {until:%H:%M:%S} UTC.",
+                                   transient=notification.purpose != Purpose.PAGE, not_before=until)
+        provider_id = channels.send(notification.channel, message, target)
     except channels.TransientError as exc:
+        if url:
+            circuits.circuit_failure(organization_id=notification.organization_id, url=url, reason=str(exc),
+                                     incident=notification.incident)
         return _record_failure(notification.pk, str(exc), transient=True)
     except channels.PermanentError as exc:
         return _record_failure(notification.pk, str(exc), transient=False)
     except Exception as exc:  # an adapter bug must not leave the row stuck: treat as transient
         logger.exception("channel adapter crashed", extra={"notification_id": notification.pk})
-        return _record_failure(notification.pk, f"{type(exc).__name__}: {exc}", transient=True)
+        return _record_failure(notification.pk, f"{type(exc).__name__} in the channel adapter", transient=True)
+    if url:
+        circuits.circuit_success(organization_id=notification.organization_id, url=url)
     _record_sent(notification.pk, provider_id)
     return "sent"
+
+
+def notification_deliver(*, notification_id: int, now: datetime | None = None) -> str:
+    """Send one notification if it is due and still wanted. Returns what happened (for logs and tests):
+    ``sent``, ``retry``, ``failed``, ``noop``, or — when its organization already has its share of sends
+    in flight in this process — ``busy`` (the caller re-queues it) or ``slow`` (those sends hang: the
+    ticker re-nudges it later). At most one worker holds a row at a time."""
+    organization_id = Notification.objects.filter(pk=notification_id).values_list("organization_id", flat=True).first()
+    if organization_id is None:
+        return "noop"
+    with circuits.organization_slot(organization_id) as slot:
+        if not slot.granted:
+            return "slow" if slot.slow else "busy"
+        now = now or timezone.now()
+        notification = _claim(notification_id, now)
+        if notification is None:
+            return "noop"
+        return _send(notification, now)
 
 
 @transaction.atomic
@@ -176,30 +209,47 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(conf.retry_base_seconds() * 2 ** max(attempts - 1, 0), 60))
 
 
+def _retry_at(notification: Notification, now: datetime, transient: bool, not_before: datetime | None):
+    """When a failed send is tried again, or None when it has failed for good."""
+    if not transient:
+        return None
+    if notification.purpose == Purpose.ANNOUNCEMENT:
+        at = announcements.announcement_retry_at(notification, now)
+    elif notification.attempts < conf.max_attempts():
+        at = now + _backoff(notification.attempts)
+    else:
+        return None
+    return max(at, not_before) if at and not_before else at
+
+
 @transaction.atomic
-def _record_failure(notification_id: int, error: str, *, transient: bool) -> str:
+def _record_failure(notification_id: int, error: str, *, transient: bool, not_before: datetime | None = None) -> str:
     notification = (Notification.objects.select_for_update(of=("self",))
-                    .select_related("incident", "recipient", "run").get(pk=notification_id))
+                    .select_related("incident", "recipient", "run", "organization").get(pk=notification_id))
     if notification.state != S.SENDING:
         return "noop"
     now = timezone.now()
-    notification.last_error = error[:2000]
+    notification.last_error = error[:500]
     notification.lease_until = None
     notification.sent_at = None
-    if transient and notification.attempts < conf.max_attempts():
+    retry_at = _retry_at(notification, now, transient, not_before)
+    if retry_at is not None:
         notification.state = S.PENDING
-        notification.due_at = now + _backoff(notification.attempts)
+        notification.due_at = retry_at
         notification.nudged_at = None
         notification.save()
+        if notification.purpose == Purpose.ANNOUNCEMENT:
+            announcements.announcement_retry_noted(notification, retry_at, error)
         return "retry"
     notification.state = S.FAILED
     notification.failed_at = now
     notification.save()
     note(notification.incident, TK.NOTIFICATION_FAILED,
          f"{notification.get_channel_display()} to {_who(notification)} failed: {error[:200]}",
-         notification_id=notification.pk, channel=notification.channel, error=error[:500],
+         notification_id=notification.pk, channel=notification.channel, error=error[:200],
          attempts=notification.attempts, person=person(notification.recipient))
     fall_through(notification, now)
+    announcements.announcement_email_admins(notification, now)
     return "failed"
 
 

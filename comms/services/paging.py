@@ -8,7 +8,6 @@ Notifications are rows written in the same transaction, sent after commit (``com
 
 import hashlib
 import logging
-import time
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -323,7 +322,6 @@ def paging_tick(*, now: datetime | None = None) -> int:
         for run in runs:
             try:
                 with transaction.atomic():
-                    time.sleep(conf.fault("advance"))
                     advanced += bool(_advance_locked(run, now))
             except Exception:
                 logger.exception("escalation advance failed", extra={"run_id": run.pk})

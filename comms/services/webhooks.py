@@ -17,6 +17,7 @@ from comms.channels import base
 from comms.channels.webhook import signed_headers
 from comms.enums import DeliveryState, WebhookEvent
 from comms.models import WebhookDelivery, WebhookEndpoint
+from comms.services import circuits
 from incidents.enums import IncidentStatus, TimelineKind
 
 logger = logging.getLogger(__name__)
@@ -100,29 +101,53 @@ def _claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
 
 
 def webhook_deliver(*, delivery_id: int, now: datetime | None = None) -> str:
-    """POST one delivery if it is due and first in line. Returns ``delivered``, ``retry``, ``failed`` or ``noop``."""
-    now = now or timezone.now()
-    delivery = _claim(delivery_id, now)
-    if delivery is None:
+    """POST one delivery if it is due and first in line. Returns ``delivered``, ``retry``, ``failed``, ``noop``,
+    or ``busy`` / ``slow`` when its organization has its share of sends in flight in this process (see
+    ``delivery.notification_deliver``)."""
+    organization_id = (WebhookDelivery.objects.filter(pk=delivery_id)
+                       .values_list("organization_id", flat=True).first())
+    if organization_id is None:
         return "noop"
+    with circuits.organization_slot(organization_id) as slot:
+        if not slot.granted:
+            return "slow" if slot.slow else "busy"
+        now = now or timezone.now()
+        delivery = _claim(delivery_id, now)
+        if delivery is None:
+            return "noop"
+        return _post(delivery, now)
+
+
+def _post(delivery: WebhookDelivery, now: datetime) -> str:
+    url = delivery.endpoint.url
+    until = circuits.circuit_open_until(organization_id=delivery.organization_id, url=url, now=now)
+    if until:
+        return _record(delivery.pk, None, f"Skipped: the endpoint failed repeatedly; its circuit is open until "
+                       f"{until:%H:%M:%S} UTC.", not_before=until)
     body = json.dumps(delivery.payload, sort_keys=True, default=str).encode()
     headers = signed_headers(delivery.endpoint.secret, body, str(delivery.delivery_id))
     headers.update({"X-Foghorn-Delivery": str(delivery.delivery_id), "X-Foghorn-Event": delivery.event})
     status_code, error = None, ""
     try:
-        response = base.post(delivery.endpoint.url, data=body, headers=headers)
+        response = base.post(url, data=body, headers=headers)
         status_code = response.status_code
+    except base.TransientError as exc:
+        status_code, error = exc.status_code, str(exc)
+        circuits.circuit_failure(organization_id=delivery.organization_id, url=url, reason=error,
+                                 incident=delivery.incident)
     except base.ChannelError as exc:
-        error = str(exc)
+        status_code, error = exc.status_code, str(exc)
+    else:
+        circuits.circuit_success(organization_id=delivery.organization_id, url=url)
     return _record(delivery.pk, status_code, error)
 
 
 @transaction.atomic
-def _record(delivery_id: int, status_code: int | None, error: str) -> str:
+def _record(delivery_id: int, status_code: int | None, error: str, not_before: datetime | None = None) -> str:
     delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
     now = timezone.now()
     delivery.last_status_code = status_code
-    delivery.last_error = error[:2000]
+    delivery.last_error = error[:500]
     schedule = conf.webhook_retry_schedule()
     if not error:
         delivery.state, delivery.delivered_at = D.DELIVERED, now
@@ -132,7 +157,7 @@ def _record(delivery_id: int, status_code: int | None, error: str) -> str:
         outcome = "failed"
         logger.warning("webhook delivery given up", extra={"delivery_id": delivery.pk})
     else:
-        delivery.next_attempt_at = now + timedelta(seconds=schedule[delivery.attempts - 1])
+        delivery.next_attempt_at = max(now + timedelta(seconds=schedule[delivery.attempts - 1]), not_before or now)
         delivery.nudged_at = None
         delivery.save()
         return "retry"

@@ -1,10 +1,12 @@
 """A local HTTP receiver for chat/webhook/Twilio tests: records every request on 127.0.0.1.
 
 ``HttpReceiver().start()``; ``.url(path)``; ``.requests`` (list of ``Received``);
-``.respond(path, status=…, delay=…, body=…)`` scripts answers (``status`` may be a callable).
+``.respond(path, status=…, delay=…, body=…, headers=…)`` scripts answers (``status`` may be a
+callable, ``body`` a callable of the ``Received``).
 Paths match exactly, or as a prefix when they end in ``/``."""
 
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -52,7 +54,11 @@ class HttpReceiver:
                 if callable(status):
                     status = status()
                 payload = script.get("body", b'{"sid": "SM123"}' if "/Accounts/" in self.path else b"ok")
+                if callable(payload):
+                    payload = payload(receiver.requests[-1])
                 self.send_response(status)
+                for name, value in script.get("headers", {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
@@ -94,3 +100,19 @@ class HttpReceiver:
                 return found
             time.sleep(0.05)
         raise AssertionError(f"{count} request(s) to {prefix} not received in {timeout}s: {self.at(prefix)}")
+
+
+class BlackHole:
+    """A TCP endpoint that accepts connections (the kernel completes the handshake) and never answers:
+    the slow receiver of the trial, the worst case for a sender's timeouts."""
+
+    def __init__(self):
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(1024)
+
+    def url(self, path: str = "/hook") -> str:
+        return f"http://127.0.0.1:{self.socket.getsockname()[1]}{path}"
+
+    def close(self) -> None:
+        self.socket.close()

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 def message(**extra):
     return Message(subject="PAGE [P1] #1 API down", text="API down\nAck: http://x/ack/t/", html="<b>API down</b>",
                    short="You are paged: API down", ack_url="http://x/ack/t/", idempotency_key="1:0:0:u1:sms",
-                   tags=["foghorn", "page"], metadata={"notification_id": "7", "idempotency_key": "1:0:0:u1:sms"},
+                   tags=["page", "extra"], metadata={"notification_id": "7", "idempotency_key": "1:0:0:u1:sms"},
                    **extra)
 
 
@@ -22,7 +22,7 @@ def test_email_has_text_html_tags_and_metadata():
     sent = mail.outbox[-1]
     assert sent.to == ["alice@example.test"]
     assert sent.alternatives[0][1] == "text/html"
-    assert sent.tags == ["foghorn", "page"]
+    assert sent.tags == ["page"]
     assert sent.metadata["notification_id"] == "7"
     assert "http://x/ack/t/" in sent.body
     assert provider_id != ""
@@ -44,11 +44,11 @@ def test_generic_webhook_is_signed(receiver):
     assert crypto.sign("s3cret", received.body) == expected
 
 
-def test_twilio_sms_and_voice_use_the_configured_api(receiver, monkeypatch):
-    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC1")
-    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "tok")
-    monkeypatch.setenv("TWILIO_FROM_NUMBER", "+15550000000")
-    monkeypatch.setenv("TWILIO_API_BASE", receiver.base)
+def test_twilio_sms_and_voice_use_the_configured_api(receiver, settings):
+    settings.TWILIO_ACCOUNT_SID = "AC1"
+    settings.TWILIO_AUTH_TOKEN = "tok"
+    settings.TWILIO_FROM_NUMBER = "+15550000000"
+    settings.TWILIO_API_BASE = receiver.base
     assert channels.send("sms", message(), Target(address="+14155550100")) == "SM123"
     channels.send("voice", message(), Target(address="+14155550100"))
     sms, call = receiver.at("/2010-04-01/Accounts/AC1/")
@@ -60,8 +60,8 @@ def test_twilio_sms_and_voice_use_the_configured_api(receiver, monkeypatch):
     assert "<Say" in call.form()["Twiml"]
 
 
-def test_unconfigured_twilio_is_permanent(monkeypatch):
-    monkeypatch.delenv("TWILIO_ACCOUNT_SID", raising=False)
+def test_unconfigured_twilio_is_permanent(settings):
+    settings.TWILIO_ACCOUNT_SID = ""
     with pytest.raises(channels.PermanentError):
         channels.send("sms", message(), Target(address="+14155550100"))
 

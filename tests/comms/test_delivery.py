@@ -136,12 +136,12 @@ def test_anymail_tracking_webhook_url_with_basic_auth(client, settings, paging_s
     assert email.state == NotificationState.DELIVERED
 
 
-def test_one_sms_a_minute_per_number_by_default(paging_setup, receiver, monkeypatch,
+def test_one_sms_a_minute_per_number_by_default(paging_setup, receiver, settings,
                                                 django_capture_on_commit_callbacks):
-    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC1")
-    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "tok")
-    monkeypatch.setenv("TWILIO_FROM_NUMBER", "+15550000000")
-    monkeypatch.setenv("TWILIO_API_BASE", receiver.base)
+    settings.TWILIO_ACCOUNT_SID = "AC1"
+    settings.TWILIO_AUTH_TOKEN = "tok"
+    settings.TWILIO_FROM_NUMBER = "+15550000000"
+    settings.TWILIO_API_BASE = receiver.base
     org, alice = paging_setup["org"], paging_setup["alice"]
     contacts.contact_method_create(organization=org, user=alice, kind="sms", value="+14155550100")
     factories.chain(org, alice, ("sms", 0))

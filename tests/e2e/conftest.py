@@ -75,15 +75,25 @@ def _database_url() -> str:
     return f"postgresql://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
+def purge_queues() -> int:
+    """Empty the paging queue and the outbound queue; returns how many messages were dropped."""
+    dropped = 0
+    with celery_app.connection_for_write() as conn:
+        channel = conn.default_channel
+        for queue in (settings.CELERY_TASK_DEFAULT_QUEUE, settings.OUTBOUND_QUEUE):
+            dropped += channel.queue_purge(queue) or 0
+    return dropped
+
+
 @pytest.fixture
 def real_broker(transactional_db):
-    """Send tasks through Redis instead of running them eagerly; start from an empty queue."""
+    """Send tasks through Redis instead of running them eagerly; start from empty queues."""
     previous = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = False
-    celery_app.control.purge()
+    purge_queues()
     yield celery_app
     celery_app.conf.task_always_eager = previous
-    celery_app.control.purge()
+    purge_queues()
 
 
 @pytest.fixture
@@ -106,12 +116,19 @@ def start_worker(celery_env, tmp_path):
     """start_worker(concurrency=1, pool="prefork") -> CeleryProcess, stopped after the test."""
     started: list[CeleryProcess] = []
 
-    def start(concurrency: int = 1, pool: str = "prefork", name: str | None = None) -> CeleryProcess:
+    def start(concurrency: int = 1, pool: str = "prefork", name: str | None = None,
+              queues: str = "celery,outbound", fault: str = "") -> CeleryProcess:
+        """``queues``: the paging queue and the outbound one by default (one worker does both);
+        ``fault``: ``<point>:<seconds>`` installs ``tests.e2e.faults`` in this worker only."""
         name = name or f"worker{len(started)}"
         args = [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO",
                 "--pool", pool, "--concurrency", str(concurrency), "--without-gossip", "--without-mingle",
-                "--without-heartbeat", "--hostname", f"{name}@%h"]
-        process = CeleryProcess(name, args, celery_env, tmp_path / f"{name}.log")
+                "--without-heartbeat", "--hostname", f"{name}@%h", "--queues", queues]
+        env = dict(celery_env)
+        if fault:
+            args += ["--include", "tests.e2e.faults"]
+            env["FOGHORN_TEST_FAULT_SLEEP"] = fault
+        process = CeleryProcess(name, args, env, tmp_path / f"{name}.log")
         started.append(process)
         return process.start(ready_text=" ready.")
 

@@ -29,8 +29,7 @@ def test_sigkill_mid_step_loses_nothing_and_sends_nothing_twice(
     """The worker sleeps inside step 2 (``advance``: with the run claimed and nothing committed; ``send_step1``:
     with Bob's page claimed but not yet sent) and is SIGKILLed there; a fresh worker finishes the job."""
     world = build_world(live_server.url, receiver, repeat_count=0, step_delay=2)
-    paging_env["COMMS_FAULT_SLEEP"] = f"{point}:60"
-    worker = start_worker(name="doomed")
+    worker = start_worker(name="doomed", fault=f"{point}:60")
     start_beat()
     number = world.trigger()
     receiver.wait_for("/alice", timeout=15)
@@ -43,7 +42,6 @@ def test_sigkill_mid_step_loses_nothing_and_sends_nothing_twice(
     assert receiver.at("/bob") == []
     worker.kill()
 
-    paging_env["COMMS_FAULT_SLEEP"] = ""
     start_worker(name="fresh")
     receiver.wait_for("/bob", timeout=30)
     time.sleep(8)
