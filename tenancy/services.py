@@ -144,6 +144,22 @@ def _refuse_owner_grant(role: str, actor_role: str | None) -> None:
         raise ApplicationError("Only an owner can invite an owner.", {"role": ["Owner only."]}, status_code=403)
 
 
+def invitation_check(*, organization: Organization, email: str, role: str, actor_role: str | None) -> str:
+    """Refuse an invitation that cannot be made (ApplicationError); return the normalised address.
+    Forms (the admin's) call it to show the refusal on the field."""
+    if role not in Role.values:
+        raise ApplicationError("Unknown role.", {"role": [f"Choose one of: {', '.join(Role.values)}."]})
+    _refuse_owner_grant(role, actor_role)
+    email = User.objects.normalize_email(email or "").strip().lower()
+    if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
+        raise ApplicationError("Already a member.", {"email": ["This person is already a member."]})
+    pending = Invitation.objects.filter(organization=organization, email=email, accepted_at__isnull=True,
+                                        revoked_at__isnull=True)
+    if pending.exists():
+        raise ApplicationError("Already invited.", {"email": ["This address has a pending invitation: resend it."]})
+    return email
+
+
 @transaction.atomic
 def invitation_create(*, organization: Organization, email: str, role: str = Role.RESPONDER, name: str = "",
                       invited_by: User | None = None, actor_role: str | None = None) -> Invitation:
@@ -151,12 +167,7 @@ def invitation_create(*, organization: Organization, email: str, role: str = Rol
 
     The same answer whether or not the address has an account; only "already a member of this
     organization" and "already invited" (both facts the org can see anyway) are refused."""
-    if role not in Role.values:
-        raise ApplicationError("Unknown role.", {"role": [f"Choose one of: {', '.join(Role.values)}."]})
-    _refuse_owner_grant(role, actor_role)
-    email = User.objects.normalize_email(email or "").strip().lower()
-    if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
-        raise ApplicationError("Already a member.", {"email": ["This person is already a member."]})
+    email = invitation_check(organization=organization, email=email, role=role, actor_role=actor_role)
     invitation = Invitation(organization=organization, email=email, name=(name or "").strip(), role=role,
                             invited_by=invited_by, nonce=secrets.token_urlsafe(16),
                             expires_at=timezone.now() + settings.INVITATION_MAX_AGE)
