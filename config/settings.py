@@ -219,7 +219,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "tenancy.filters.StrictOrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "tenancy.pagination.Pagination",
     "PAGE_SIZE": 50,

@@ -262,6 +262,8 @@ class EscalationPolicyViewSet(OrganizationScopedViewSet):
         data = EscalationPolicyWriteSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
+        if not fields.get("steps"):
+            raise ApplicationError("A policy needs at least one step.", {"steps": ["Give at least one step."]})
         policy = services.escalation_policy_create(organization=self.organization, steps=fields.pop("steps", []),
                                                    **fields)
         return Response(self._render(policy), status=status.HTTP_201_CREATED)

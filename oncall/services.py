@@ -231,12 +231,24 @@ def _steps_replace(*, policy: EscalationPolicy, steps: list[dict]) -> None:
         step.groups.set(data.get("groups") or [])
 
 
+def _take_default(policy: EscalationPolicy) -> None:
+    """Make ``policy`` the org's default: the previous default (locked) stops being it."""
+    EscalationPolicy.objects.select_for_update().filter(organization_id=policy.organization_id, is_default=True
+                                                        ).exclude(pk=policy.pk).update(is_default=False)
+
+
 @transaction.atomic
 def escalation_policy_create(*, organization: Organization, name: str, steps: list[dict], repeat_count: int = 0,
-                             description: str = "", repeat_from_position: int = 1) -> EscalationPolicy:
+                             description: str = "", repeat_from_position: int = 1,
+                             is_default: bool = False) -> EscalationPolicy:
+    """A policy with its ordered steps. ``is_default``: it pages incidents without a service or
+    whose service has no policy (it takes over from the previous default)."""
     policy = EscalationPolicy(organization=organization, name=name, repeat_count=repeat_count,
-                              description=description, repeat_from_position=repeat_from_position)
-    policy.full_clean()
+                              description=description, repeat_from_position=repeat_from_position,
+                              is_default=is_default)
+    policy.full_clean(validate_constraints=False)
+    if is_default:
+        _take_default(policy)
     policy.save()
     _steps_replace(policy=policy, steps=steps)
     _check_repeat_from(policy)
@@ -256,10 +268,12 @@ def escalation_policy_update(*, policy: EscalationPolicy, steps: list[dict] | No
                              **fields) -> EscalationPolicy:
     """Update fields; ``steps`` (when given) replaces the ordered steps. Running pages keep their snapshot."""
     policy = EscalationPolicy.objects.select_for_update().get(pk=policy.pk)
-    for name in ("name", "repeat_count", "description", "repeat_from_position"):
+    for name in ("name", "repeat_count", "description", "repeat_from_position", "is_default"):
         if name in fields:
             setattr(policy, name, fields[name])
-    policy.full_clean()
+    policy.full_clean(validate_constraints=False)
+    if policy.is_default:
+        _take_default(policy)
     policy.save()
     if steps is not None:
         _steps_replace(policy=policy, steps=steps)
