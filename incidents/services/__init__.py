@@ -3,7 +3,7 @@ transaction, locks the incident row (``select_for_update``) and writes exactly o
 ``TimelineEvent`` for the change it makes (none when it changes nothing). The event reaches
 the apps that react through ``incidents.events`` after commit."""
 
-from incidents.services.common import incident_lock, person, timeline_event_record
+from incidents.services.common import history_at, incident_lock, person, timeline_event_record
 from incidents.services.lifecycle import (
     incident_acknowledge,
     incident_assign_commander,
@@ -26,6 +26,7 @@ from incidents.services.work import (
 
 __all__ = [
     "catalog_object_delete",
+    "history_at",
     "incident_acknowledge",
     "incident_action_record",
     "incident_assign_commander",

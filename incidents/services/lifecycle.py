@@ -20,6 +20,7 @@ from incidents.models import (
 from incidents.services import opening
 from incidents.services.command import acknowledge_extras, record_handover
 from incidents.services.common import incident_lock, person, require_member, timeline_event_record
+from incidents.services.common import now as clock
 from oncall import selectors as oncall_selectors
 from tenancy.errors import ApplicationError, ConflictError
 from tenancy.models import Organization, User
@@ -78,7 +79,7 @@ def _check_detected_at(detected_at: datetime | None) -> None:
         return
     if timezone.is_naive(detected_at):
         raise ApplicationError("detected_at needs a time zone.", {"detected_at": ["Give a UTC offset, e.g. Z."]})
-    if detected_at > timezone.now() + DETECTED_AT_SKEW:
+    if detected_at > clock() + DETECTED_AT_SKEW:
         raise ApplicationError("detected_at is in the future.",
                                {"detected_at": ["Must not be in the future (it starts every incident metric)."]})
 
@@ -111,7 +112,7 @@ def _incident_open(*, organization: Organization, title: str, severity: Severity
                    source: str) -> Incident:
     """Everything is read first (the commander); the number is taken by the one statement that
     writes, so the org's counter stays locked only from there to the commit (``opening``)."""
-    now = timezone.now()
+    now = clock()
     policy = oncall_selectors.escalation_policy_for(organization_id=organization.pk, service=service)
     commander = _first_responder(policy, now)
     incident = Incident(
@@ -188,7 +189,7 @@ def incident_transition(*, incident: Incident, status: str, actor: User | None =
         raise _refuse_move(incident, status, allowed)
     if status == S.RESOLVED:
         return _resolve(incident, actor=actor, note=note, system=system)
-    now = timezone.now()
+    now = clock()
     previous = incident.status
     extra = _apply_move(incident, status, now)
     unreachable = None
@@ -213,7 +214,7 @@ def incident_acknowledge(*, incident: Incident, actor: User | None = None, via: 
     incident = incident_lock(incident)
     if incident.status != S.TRIGGERED:
         return _acknowledge_late(incident, actor=actor, via=via)
-    now = timezone.now()
+    now = clock()
     _apply_move(incident, S.ACKNOWLEDGED, now)
     extra, unreachable = acknowledge_extras(incident, actor, now)
     incident.save()
@@ -226,7 +227,7 @@ def incident_acknowledge(*, incident: Incident, actor: User | None = None, via: 
 def _acknowledge_late(incident: Incident, *, actor: User | None, via: str) -> Incident:
     if incident.status not in OPEN_STATUSES or incident.acknowledged_at is not None:
         return incident
-    now = timezone.now()
+    now = clock()
     incident.acknowledged_at = now
     extra, unreachable = acknowledge_extras(incident, actor, now)
     incident.save()
@@ -254,7 +255,7 @@ def _resolve(incident: Incident, *, actor: User | None, system: bool, root_cause
             "The verification checklist is not complete: tick it, or resolve with an override_reason.",
             {"override_reason": ["Required while the verification checklist is incomplete."], "checklist": labels},
         )
-    now = timezone.now()
+    now = clock()
     previous = incident.status
     incident.status = S.RESOLVED
     incident.resolved_at = now
