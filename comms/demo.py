@@ -1,21 +1,19 @@
-"""The demo organization's comms: contact methods and default chains for its people, chat destinations
-pointing at a local receiver (nothing leaves the laptop), the plan's P3 email list. Idempotent."""
+"""The demo organization's comms: contact methods and default chains for its people and the plan's P3
+email list. No chat destinations: nothing listens for them on a laptop, and every page would log a
+failed delivery (add your own Slack/Teams webhook in the admin). Idempotent."""
 
 from comms.models import ChatDestination, ContactMethod, SeverityRoute
 from comms.services import contacts
 from tenancy.models import Membership, Organization
 
-# A local URL: start any HTTP listener on it to watch the chat messages (e.g. ``nc -lk 8099``).
-DEMO_CHAT_BASE = "http://127.0.0.1:8099/hooks"
+# Earlier demos pointed chat destinations at this port, where nothing listens: seeding removes them.
+LEGACY_CHAT_HINT = "http://127.0.0.1:8099/"
 DEMO_PHONES = {
     "alice@demo.foghorn.test": "+15555550101",
     "bob@demo.foghorn.test": "+15555550102",
     "carol@demo.foghorn.test": "+15555550103",
 }
-DEMO_DESTINATIONS = [
-    ("#incidents", ["P0", "P1"], True),
-    ("#engineering", ["P2"], False),
-]
+LEGACY_DESTINATIONS = ("#incidents", "#engineering")
 
 
 def seed(organization: Organization) -> None:
@@ -27,11 +25,9 @@ def seed(organization: Organization) -> None:
             if not ContactMethod.objects.filter(organization=organization, user=user, kind=kind).exists():
                 contacts.contact_method_create(organization=organization, user=user, kind=kind, value=phone,
                                                label="Mobile", verified=True)
-    for name, severities, is_default in DEMO_DESTINATIONS:
-        if not ChatDestination.objects.filter(organization=organization, name=name).exists():
-            contacts.chat_destination_create(organization=organization, name=name,
-                                             url=f"{DEMO_CHAT_BASE}/{name.lstrip('#')}", severities=severities,
-                                             is_default=is_default)
+    for destination in ChatDestination.objects.filter(organization=organization, name__in=LEGACY_DESTINATIONS,
+                                                      url_hint__startswith=LEGACY_CHAT_HINT):
+        contacts.object_delete(obj=destination)
     if not SeverityRoute.objects.filter(organization=organization, severity_name="P3").exists():
         contacts.severity_route_save(organization=organization, severity_name="P3", person_channels=["email"],
                                      announce_emails=[f"engineering@{organization.slug}.foghorn.test"])

@@ -50,16 +50,15 @@ def person_chain(organization, user, severity) -> list[tuple[str, int]]:
 
 
 def contact_for(organization, user, channel: str) -> tuple[ContactMethod | None, str]:
-    """The method to use on ``channel`` (verified first, then by position) and its address; for email
-    and SMS/voice the account's email/phone stand in. ``(None, "")`` when there is no way."""
+    """The method ``user`` registered in ``organization`` for ``channel`` (verified first, then by position)
+    and its address; for email the account's address stands in. ``(None, "")`` when there is no way.
+    Only this organization's methods count: a number given to another org is never used here."""
     method = (ContactMethod.objects.filter(organization=organization, user=user, kind=channel)
               .order_by("-verified", "position", "id").first())
     if method is not None:
         return method, method.value
     if channel == Channel.EMAIL and user.email:
         return None, user.email
-    if channel in (Channel.SMS, Channel.VOICE) and (getattr(user, "phone", "") or "").startswith("+"):
-        return None, user.phone
     return None, ""
 
 

@@ -30,8 +30,21 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "foghorn-insecure-development-key-change-me-in-production")
 DEBUG = env_bool("DEBUG", default=False)
+# Signs ack/invitation/password-reset links and sessions. Outside DEBUG (and tests) there is no
+# fallback: a published development key would let anyone forge links. ``bin/run`` generates one
+# into var/ for the demo.
+SECRET_KEY = os.environ.get("SECRET_KEY", "").strip()
+if not SECRET_KEY:
+    if not (DEBUG or TESTING):
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set it to a long random value, e.g. "
+            "SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))'), "
+            "or set DEBUG=1 for a development key on a laptop."
+        )
+    SECRET_KEY = "foghorn-insecure-development-key-change-me-in-production"  # noqa: S105 — DEBUG/tests only
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "http://localhost:8000,http://127.0.0.1:8000")
 # The public base URL, used in links we send out (ack links, ingestion URLs, iCal feeds).
@@ -210,7 +223,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "tenancy.filters.StrictOrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "tenancy.pagination.Pagination",
     "PAGE_SIZE": 50,
@@ -308,3 +321,12 @@ TWILIO_FROM_NUMBER = os.environ.get("TWILIO_FROM_NUMBER", "")
 TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE", "https://api.twilio.com")
 # Old keys whose encrypted comms values must stay readable after a key rotation (comma separated).
 COMMS_ENCRYPTION_KEYS = os.environ.get("COMMS_ENCRYPTION_KEYS", "")
+# --- People: invitations, password resets, stored secrets --------------------------------
+# How long an invitation link works (days); a resend starts a new period.
+INVITATION_MAX_AGE = timedelta(days=int(os.environ.get("FOGHORN_INVITATION_DAYS", "7")))
+# Django's own password-reset links: https://docs.djangoproject.com/en/5.2/ref/settings/#password-reset-timeout
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(3 * 24 * 3600)))
+# The key that encrypts stored secrets (chat/webhook URLs, signing secrets), kept apart from SECRET_KEY:
+# comma-separated, the first encrypts, the others still decrypt (rotation). Unset: derived from SECRET_KEY
+# with HKDF under its own label (comms/crypto.py).
+FOGHORN_ENCRYPTION_KEYS = env_list("FOGHORN_ENCRYPTION_KEY", "")

@@ -144,64 +144,99 @@ def _person(email: str) -> User | None:
     return User.objects.filter(email=email).first()
 
 
-def _walk(incident: Incident, steps: list[str], actor: User | None) -> Incident:
-    for status in steps:
-        incident = services.incident_transition(incident=incident, status=status, actor=actor)
+def _at(base, minutes: float):
+    """Run the services inside as if it were ``minutes`` after ``base``: the demo's timelines carry
+    the times a real incident would have, not one second."""
+    return services.history_at(base + timedelta(minutes=minutes))
+
+
+def _walk(incident: Incident, steps: list[tuple[float, str]], actor: User | None, base) -> Incident:
+    for minutes, status in steps:
+        with _at(base, minutes):
+            incident = services.incident_transition(incident=incident, status=status, actor=actor)
     return incident
 
 
 def _database_outage(organization: Organization, svc: dict[str, Service], alice: User | None) -> None:
-    incident = services.incident_create(
-        organization=organization, title="Database connection failure", severity="P0", service=svc["Database"],
-        description="API down: RDS max_connections exhausted.", actor=None, source="datadog",
-        detected_at=timezone.now() - timedelta(hours=26))
-    incident = services.incident_acknowledge(incident=incident, actor=alice)
-    incident = services.incident_transition(incident=incident, status=IncidentStatus.INVESTIGATING, actor=alice,
-                                            note="Checking RDS metrics: connections = 100.")
-    services.incident_note_add(incident=incident, actor=alice, text="Idle connections are not being closed.")
-    services.incident_action_record(incident=incident, actor=alice, kind=ActionKind.OTHER,
-                                    description="Killed idle connections",
-                                    command="SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                            "WHERE state = 'idle';")
-    incident = _walk(incident, [IncidentStatus.FIXING, IncidentStatus.MONITORING], alice)
-    services.incident_checklist_update(incident=incident, actor=alice,
-                                       changes=[{"key": key, "done": True} for key, _label in VERIFICATION_ITEMS])
+    base = timezone.now() - timedelta(hours=26)
+    with _at(base, 0):
+        incident = services.incident_create(
+            organization=organization, title="Database connection failure", severity="P0", service=svc["Database"],
+            description="API down: RDS max_connections exhausted.", actor=None, source="datadog")
+    with _at(base, 4):
+        incident = services.incident_acknowledge(incident=incident, actor=alice)
+    with _at(base, 6):
+        incident = services.incident_transition(incident=incident, status=IncidentStatus.INVESTIGATING, actor=alice,
+                                                note="Checking RDS metrics: connections = 100.")
+    with _at(base, 12):
+        services.incident_note_add(incident=incident, actor=alice, text="Idle connections are not being closed.")
+    with _at(base, 19):
+        services.incident_action_record(incident=incident, actor=alice, kind=ActionKind.OTHER,
+                                        description="Killed idle connections",
+                                        command="SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                                "WHERE state = 'idle';")
+    incident = _walk(incident, [(24, IncidentStatus.FIXING), (33, IncidentStatus.MONITORING)], alice, base)
+    with _at(base, 44):
+        services.incident_checklist_update(incident=incident, actor=alice,
+                                           changes=[{"key": key, "done": True} for key, _label in VERIFICATION_ITEMS])
     category = RootCauseCategory.objects.filter(organization=organization,
                                                 name="Capacity / resource exhaustion").first()
-    services.incident_resolve(
-        incident=incident, actor=alice, root_cause_category=category,
-        root_cause="RDS max_connections exhausted: application code leaked connections (no context managers).",
-        impact="~500 users unable to apply for 45 minutes.")
+    with _at(base, 48):
+        services.incident_resolve(
+            incident=incident, actor=alice, root_cause_category=category,
+            root_cause="RDS max_connections exhausted: application code leaked connections (no context managers).",
+            impact="~500 users unable to apply for 45 minutes.")
+
+
+def _enrichment(organization: Organization, svc: dict[str, Service], bob: User | None, frank: User | None) -> None:
+    base = timezone.now() - timedelta(hours=3)
+    with _at(base, 0):
+        enrichment = services.incident_create(organization=organization, title="Enrichment failing for all lookups",
+                                              severity="P1", service=svc["Enrichment"], source="cloudwatch")
+    with _at(base, 6):
+        enrichment = services.incident_acknowledge(incident=enrichment, actor=bob)
+    enrichment = _walk(enrichment, [(9, IncidentStatus.INVESTIGATING), (26, IncidentStatus.FIXING)], bob, base)
+    with _at(base, 28):
+        services.incident_action_record(incident=enrichment, actor=bob, kind=ActionKind.FEATURE_FLAG,
+                                        description="Paused enrichment while Apollo is degraded",
+                                        command="aws secretsmanager update-secret --secret-id "
+                                                "roleferry/prod/feature_flags "
+                                                "--secret-string '{\"ENABLE_ENRICHMENT\": false}'")
+    if frank is not None:
+        with _at(base, 31):
+            services.participant_add(incident=enrichment, user=frank, role=ParticipantRole.DECISION_MAKER, actor=bob)
 
 
 def _open_incidents(organization: Organization, svc: dict[str, Service], people: dict[str, User | None]) -> None:
     bob, carol, frank = people["bob"], people["carol"], people["frank"]
-    enrichment = services.incident_create(organization=organization, title="Enrichment failing for all lookups",
-                                          severity="P1", service=svc["Enrichment"], source="cloudwatch")
-    enrichment = services.incident_acknowledge(incident=enrichment, actor=bob)
-    enrichment = _walk(enrichment, [IncidentStatus.INVESTIGATING, IncidentStatus.FIXING], bob)
-    services.incident_action_record(incident=enrichment, actor=bob, kind=ActionKind.FEATURE_FLAG,
-                                    description="Paused enrichment while Apollo is degraded",
-                                    command="aws secretsmanager update-secret --secret-id roleferry/prod/feature_flags "
-                                            "--secret-string '{\"ENABLE_ENRICHMENT\": false}'")
-    if frank is not None:
-        services.participant_add(incident=enrichment, user=frank, role=ParticipantRole.DECISION_MAKER, actor=bob)
-    slow = services.incident_create(organization=organization, title="Slow queries on the tracker page",
-                                    severity="P2", service=svc["API"], source="datadog")
-    slow = services.incident_acknowledge(incident=slow, actor=carol)
-    services.incident_transition(incident=slow, status=IncidentStatus.INVESTIGATING, actor=carol)
-    services.incident_create(organization=organization, title="Single mailbox failing to sync", severity="P2",
-                             service=svc["Mailboxes"], source="webhook")
-    disk = services.incident_create(organization=organization, title="Low disk space warning on workers",
-                                    severity="P3", service=svc["Workers"], source="alertmanager")
-    disk = services.incident_resolve(incident=disk, actor=carol, override_reason="Logs rotated; no user impact.",
-                                     root_cause="Log rotation disabled after an AMI update.", impact="None.")
-    services.incident_transition(incident=disk, status=IncidentStatus.CLOSED, actor=carol,
-                                 note="Post-mortem waived (P3, no user impact).")
-    drill = services.incident_create(organization=organization, title="Tabletop drill: API returns 100% errors",
-                                     severity="P0", service=svc["API"], is_drill=True)
-    drill = services.incident_acknowledge(incident=drill, actor=carol)
-    _walk(drill, [IncidentStatus.INVESTIGATING, IncidentStatus.MONITORING], carol)
+    _enrichment(organization, svc, bob, frank)
+    base = timezone.now() - timedelta(hours=2)
+    with _at(base, 0):
+        slow = services.incident_create(organization=organization, title="Slow queries on the tracker page",
+                                        severity="P2", service=svc["API"], source="datadog")
+    with _at(base, 12):
+        slow = services.incident_acknowledge(incident=slow, actor=carol)
+    _walk(slow, [(21, IncidentStatus.INVESTIGATING)], carol, base)
+    with _at(timezone.now(), -25):
+        services.incident_create(organization=organization, title="Single mailbox failing to sync", severity="P2",
+                                 service=svc["Mailboxes"], source="webhook")
+    base = timezone.now() - timedelta(days=3)
+    with _at(base, 0):
+        disk = services.incident_create(organization=organization, title="Low disk space warning on workers",
+                                        severity="P3", service=svc["Workers"], source="alertmanager")
+    with _at(base, 38):
+        disk = services.incident_resolve(incident=disk, actor=carol, override_reason="Logs rotated; no user impact.",
+                                         root_cause="Log rotation disabled after an AMI update.", impact="None.")
+    with _at(base, 60 * 20):
+        services.incident_transition(incident=disk, status=IncidentStatus.CLOSED, actor=carol,
+                                     note="Post-mortem waived (P3, no user impact).")
+    base = timezone.now() - timedelta(hours=5)
+    with _at(base, 0):
+        drill = services.incident_create(organization=organization, title="Tabletop drill: API returns 100% errors",
+                                         severity="P0", service=svc["API"], is_drill=True)
+    with _at(base, 3):
+        drill = services.incident_acknowledge(incident=drill, actor=carol)
+    _walk(drill, [(7, IncidentStatus.INVESTIGATING), (34, IncidentStatus.MONITORING)], carol, base)
 
 
 def seed(organization: Organization) -> None:

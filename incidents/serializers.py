@@ -114,7 +114,7 @@ class IncidentSerializer(serializers.ModelSerializer):
         fields = ["id", "number", "title", "description", "severity", "service", "service_name", "status",
                   "commander", "detected_at", "acknowledged_at", "resolved_at", "closed_at", "customer_impact",
                   "root_cause", "root_cause_category", "is_drill", "war_room_url", "alert_count", "source",
-                  "allowed_transitions", "created_at", "updated_at"]
+                  "allowed_transitions", "created_at", "updated_at", "paging_warning"]
         read_only_fields = fields
 
     def get_allowed_transitions(self, incident: Incident) -> list[str]:

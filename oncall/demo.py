@@ -49,7 +49,7 @@ def seed(organization: Organization) -> None:
     cto = _group(organization, "CTO", [people["frank"]] if "frank" in people else [])
     if not EscalationPolicy.objects.filter(organization=organization, name=POLICY_NAME).exists():
         services.escalation_policy_create(
-            organization=organization, name=POLICY_NAME, repeat_count=1,
+            organization=organization, name=POLICY_NAME, repeat_count=1, is_default=True,
             description="From the incident response plan: primary → secondary → engineering manager → CTO.",
             steps=[
                 {"delay_minutes": 15, "schedules": [primary]},

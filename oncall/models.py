@@ -126,12 +126,18 @@ class EscalationPolicy(OrganizationOwned):
     repeat_from_position = models.PositiveSmallIntegerField(
         default=1, validators=[MinValueValidator(1)],
         help_text="The step a repeat starts from (1 = the first step), e.g. skip the primary on repeats.")
+    is_default = models.BooleanField(
+        default=False, help_text="Pages incidents with no service, or whose service has no policy (one per org).")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name", "id"]
         verbose_name_plural = "escalation policies"
+        constraints = [
+            models.UniqueConstraint(fields=["organization"], condition=models.Q(is_default=True),
+                                    name="escalationpolicy_one_default_per_org"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -278,6 +278,19 @@ def escalation_step_targets(step: EscalationStep, at: datetime) -> list[User]:
                     sorted(s.pk for s in step.schedules.all()), sorted(g.pk for g in step.groups.all()), at)
 
 
+def escalation_policy_default(organization_id: int) -> EscalationPolicy | None:
+    """The org's fallback policy (``is_default``), or None."""
+    return EscalationPolicy.objects.filter(organization_id=organization_id, is_default=True).first()
+
+
+def escalation_policy_for(*, organization_id: int, service=None) -> EscalationPolicy | None:
+    """The policy that pages an incident of ``service``: the service's own, else the org's default.
+    None means nobody is paged (the incident carries a warning)."""
+    if service is not None and service.escalation_policy_id is not None:
+        return service.escalation_policy
+    return escalation_policy_default(organization_id)
+
+
 def escalation_policy_first_responders(policy: EscalationPolicy, at: datetime) -> list[User]:
     """The users of the first step that resolves to somebody (the first becomes Incident Commander)."""
     for step in policy.steps.order_by("position"):

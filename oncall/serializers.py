@@ -132,6 +132,15 @@ class LayerWriteSerializer(serializers.Serializer):
     restrictions = RestrictionsField(required=False)
     effective_from = serializers.DateTimeField(required=False, allow_null=True)
 
+    def validate_participants(self, participants):
+        """A person twice in one rotation skews every shift count and fairness figure: refuse it."""
+        seen: set[int] = set()
+        for user in participants:
+            if user.pk in seen:
+                raise serializers.ValidationError(f"User {user.pk} appears twice: list each person once.")
+            seen.add(user.pk)
+        return participants
+
 
 class ScheduleWriteSerializer(serializers.Serializer):
     """The shape of a schedule write; ``oncall.services.layers_complete`` applies the merge rules."""
@@ -263,7 +272,8 @@ class EscalationPolicyWriteSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True, default="")
     repeat_count = serializers.IntegerField(min_value=0, max_value=9, default=0)
     repeat_from_position = serializers.IntegerField(min_value=1, max_value=100, default=1)
-    steps = EscalationStepSerializer(many=True, required=False)
+    is_default = serializers.BooleanField(required=False, help_text="Pages incidents without a service/policy.")
+    steps = EscalationStepSerializer(many=True, required=False, allow_empty=False)
 
     def to_internal_value(self, data):
         if isinstance(data, dict) and "escalation_rules" in data and "steps" not in data:
@@ -280,8 +290,8 @@ class EscalationPolicySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = EscalationPolicy
-        fields = ["id", "name", "description", "repeat_count", "repeat_from_position", "steps", "created_at",
-                  "updated_at"]
+        fields = ["id", "name", "description", "repeat_count", "repeat_from_position", "is_default", "steps",
+                  "created_at", "updated_at"]
         read_only_fields = fields
 
     def get_steps(self, policy: EscalationPolicy) -> list[dict]:

@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
 
 from tenancy import services
 from tenancy.admin_base import (
@@ -9,13 +10,16 @@ from tenancy.admin_base import (
 )
 from tenancy.enums import Role
 from tenancy.errors import ApplicationError
-from tenancy.models import ApiToken, Membership, Organization, User
+from tenancy.models import ApiToken, Invitation, Membership, Organization, User
 
 
 class MembershipInline(OrganizationScopedTabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.is_superuser  # org admins invite (Invitations), they do not add people
 
 
 @admin.register(Organization)
@@ -33,6 +37,13 @@ class OrganizationAdmin(OrganizationScopedModelAdmin):
         return request.user.is_superuser
 
 
+def actor_role(request, organization: Organization) -> str:
+    if request.user.is_superuser:
+        return Role.OWNER
+    own = Membership.objects.filter(organization=organization, user=request.user).first()
+    return own.role if own else Role.VIEWER
+
+
 @admin.register(Membership)
 class MembershipAdmin(OrganizationScopedModelAdmin):
     list_display = ["user", "user__email", "organization", "role", "created_at"]
@@ -40,11 +51,11 @@ class MembershipAdmin(OrganizationScopedModelAdmin):
     search_fields = ["user__email", "user__name", "organization__name"]
     autocomplete_fields = ["user"]
 
+    def has_add_permission(self, request, *args):
+        return request.user.is_superuser  # org admins invite (Invitations), they do not add people
+
     def _actor_role(self, request, membership: Membership) -> str:
-        if request.user.is_superuser:
-            return Role.OWNER
-        own = Membership.objects.filter(organization=membership.organization, user=request.user).first()
-        return own.role if own else Role.VIEWER
+        return actor_role(request, membership.organization)
 
     def delete_model(self, request, obj):
         """Through the service, so tokens are revoked and every app's leave hook runs (on-call…)."""
@@ -56,6 +67,70 @@ class MembershipAdmin(OrganizationScopedModelAdmin):
     def delete_queryset(self, request, queryset):
         for membership in queryset:
             self.delete_model(request, membership)
+
+
+@admin.register(Invitation)
+class InvitationAdmin(OrganizationScopedModelAdmin):
+    """Invite people by email (the add form); resend or revoke pending invitations (actions)."""
+
+    list_display = ["email", "name", "organization", "role", "status", "invited_by", "created_at", "expires_at",
+                    "accepted_at"]
+    list_filter = ["role", "organization"]
+    search_fields = ["email", "name"]
+    fields = ["organization", "email", "name", "role"]
+    actions = ["resend", "revoke"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields if obj is not None else []
+
+    def get_form(self, request, obj=None, **kwargs):
+        form_class = super().get_form(request, obj, **kwargs)
+
+        class InvitationForm(form_class):
+            def clean(self):
+                data = super().clean()
+                if obj is None and data.get("organization") and data.get("email"):
+                    try:
+                        services.invitation_check(organization=data["organization"], email=data["email"],
+                                                  role=data.get("role", ""),
+                                                  actor_role=actor_role(request, data["organization"]))
+                    except ApplicationError as exc:
+                        raise ValidationError({field: errors for field, errors in exc.errors.items()
+                                               if field in self.fields} or exc.message) from exc
+                return data
+
+        return InvitationForm
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoke instead: the row is the record of who was asked in
+
+    def save_model(self, request, obj, form, change):
+        if change or not self._allowed(request, obj):
+            return
+        invitation = services.invitation_create(
+            organization=obj.organization, email=obj.email, name=obj.name, role=obj.role,
+            invited_by=request.user, actor_role=actor_role(request, obj.organization))
+        obj.pk, obj.nonce, obj.expires_at = invitation.pk, invitation.nonce, invitation.expires_at
+
+    def _each(self, request, queryset, service, done: str):
+        for invitation in queryset:
+            try:
+                service(invitation=invitation, actor_role=actor_role(request, invitation.organization))
+            except ApplicationError as exc:
+                self.message_user(request, f"{invitation.email}: {exc.message}", level=messages.ERROR)
+            else:
+                self.message_user(request, f"{invitation.email}: {done}")
+
+    @admin.action(description="Resend the invitation (a fresh link)")
+    def resend(self, request, queryset):
+        self._each(request, queryset, services.invitation_resend, "sent again.")
+
+    @admin.action(description="Revoke the invitation")
+    def revoke(self, request, queryset):
+        self._each(request, queryset, services.invitation_revoke, "revoked.")
 
 
 @admin.register(ApiToken)
@@ -78,7 +153,7 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["email", "name"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Profile", {"fields": ("name", "phone", "time_zone")}),
+        ("Profile", {"fields": ("name", "time_zone")}),
         ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )

@@ -13,8 +13,9 @@ error message on the page (nothing written), never a 500.
 """
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpResponseRedirect
 
@@ -57,8 +58,57 @@ def _obj_org_id(obj, path: str):
     return value.pk if isinstance(value, Organization) else value
 
 
+class ScopedOrganizationListFilter(admin.RelatedFieldListFilter):
+    """The organization filter: only the organizations the user administers, hidden when there is one."""
+
+    def field_choices(self, field, request, model_admin):
+        return [(org.pk, str(org)) for org in administered_organizations(request).order_by("name")]
+
+    @property
+    def include_empty_choice(self):
+        return False
+
+    def has_output(self):
+        return len(self.lookup_choices) > 1
+
+
+class ScopedRelatedListFilter(admin.RelatedOnlyFieldListFilter):
+    """Any other related filter (service, severity…): only objects the user's changelist refers to."""
+
+
+class ScopedValuesListFilter(admin.AllValuesFieldListFilter):
+    """A plain field reached through a relation (``severity__name``): Django would list the values of
+    every tenant's rows; these are the values of the user's changelist only."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        queryset = model_admin.get_queryset(request).exclude(**{f"{field_path}__isnull": True})
+        self.lookup_choices = queryset.distinct().order_by(field_path).values_list(field_path, flat=True)
+
+
+def scoped_list_filter(model, entry):
+    """``entry`` of a ``list_filter`` with the scoped filter class its field needs (others unchanged)."""
+    if not isinstance(entry, str):
+        return entry
+    try:
+        field = get_fields_from_path(model, entry)[-1]
+    except (FieldDoesNotExist, AttributeError):
+        return entry
+    if field.is_relation and field.related_model is Organization:
+        return (entry, ScopedOrganizationListFilter)
+    if field.is_relation:
+        return (entry, ScopedRelatedListFilter)
+    if "__" in entry:
+        return (entry, ScopedValuesListFilter)
+    return entry
+
+
 class OrganizationScopedAdminMixin:
     organization_field = "organization"
+
+    def get_list_filter(self, request):
+        """Every filter of a changelist offers only the user's organizations and their objects."""
+        return [scoped_list_filter(self.model, entry) for entry in super().get_list_filter(request)]
 
     def _is_org_admin(self, request) -> bool:
         user = request.user

@@ -1,14 +1,18 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, status
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from tenancy import selectors, services
 from tenancy.api_base import CONFIGURE, READ, OrganizationScopedGenericViewSet
-from tenancy.models import ApiToken, Membership, Organization
+from tenancy.enums import Role
+from tenancy.models import ApiToken, Invitation, Membership, Organization
 from tenancy.serializers import (
     ApiTokenCreatedSerializer,
     ApiTokenCreateSerializer,
     ApiTokenSerializer,
+    InvitationCreateSerializer,
+    InvitationSerializer,
     MembershipCreateSerializer,
     MembershipSerializer,
     MembershipUpdateSerializer,
@@ -45,25 +49,29 @@ class MemberViewSet(
     mixins.DestroyModelMixin,
     OrganizationScopedGenericViewSet,
 ):
-    """People of the organization. Admins add (creating the user if new), change roles and remove."""
+    """People of the organization. Admins invite (``POST`` here is an invitation, the same as
+    ``invitations/``), change roles and remove; owners send a member a password-reset link."""
 
     queryset = Membership.objects.all()
     serializer_class = MembershipSerializer
     required_roles = {"list": READ, "retrieve": READ, "create": CONFIGURE, "update": CONFIGURE,
-                      "partial_update": CONFIGURE, "destroy": CONFIGURE}
+                      "partial_update": CONFIGURE, "destroy": CONFIGURE, "send_password_reset": Role.OWNER}
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     ordering_fields = ["role", "user__email", "created_at"]
 
     def get_base_queryset(self):
         return Membership.objects.select_related("user").order_by("user__email")
 
-    @extend_schema(request=MembershipCreateSerializer, responses={201: MembershipSerializer})
+    @extend_schema(request=MembershipCreateSerializer, responses={202: InvitationSerializer})
     def create(self, request, *args, **kwargs):
-        data = MembershipCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        membership = services.membership_create(organization=self.organization, actor_role=self.membership.role,
-                                                **data.validated_data)
-        return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
+        """Invite a person by email: they become a member when they accept the emailed link."""
+        return invite(self, request)
+
+    @extend_schema(request=None, responses={202: None})
+    @action(detail=True, methods=["post"], url_path="send-password-reset")
+    def send_password_reset(self, request, *args, **kwargs):
+        services.member_password_reset_send(membership=self.get_object(), requested_by=request.user)
+        return Response(status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=MembershipUpdateSerializer, responses=MembershipSerializer)
     def update(self, request, *args, **kwargs):
@@ -102,3 +110,39 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, Organizat
 
     def perform_destroy(self, instance):
         services.api_token_revoke(token=instance)
+
+
+def invite(view, request) -> Response:
+    data = InvitationCreateSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    invitation = services.invitation_create(organization=view.organization, invited_by=request.user,
+                                            actor_role=view.membership.role, **data.validated_data)
+    return Response(InvitationSerializer(invitation).data, status=status.HTTP_202_ACCEPTED)
+
+
+class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin,
+                        OrganizationScopedGenericViewSet):
+    """Invitations of the organization (admins): invite, list, resend (a fresh link), revoke (DELETE)."""
+
+    queryset = Invitation.objects.all()
+    serializer_class = InvitationSerializer
+    required_roles = {"list": CONFIGURE, "retrieve": CONFIGURE, "create": CONFIGURE, "destroy": CONFIGURE,
+                      "resend": CONFIGURE}
+    filterset_fields = ["role", "email"]
+    ordering_fields = ["created_at", "email", "expires_at"]
+
+    def get_base_queryset(self):
+        return Invitation.objects.select_related("invited_by").order_by("-created_at", "-id")
+
+    @extend_schema(request=InvitationCreateSerializer, responses={202: InvitationSerializer})
+    def create(self, request, *args, **kwargs):
+        return invite(self, request)
+
+    @extend_schema(request=None, responses=InvitationSerializer)
+    @action(detail=True, methods=["post"])
+    def resend(self, request, *args, **kwargs):
+        invitation = services.invitation_resend(invitation=self.get_object(), actor_role=self.membership.role)
+        return Response(InvitationSerializer(invitation).data)
+
+    def perform_destroy(self, instance):
+        services.invitation_revoke(invitation=instance, actor_role=self.membership.role)

@@ -40,11 +40,11 @@ class UserManager(BaseUserManager):
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    """A person. Logs in with their email; belongs to organizations through Membership."""
+    """A person. Logs in with their email; belongs to organizations through Membership. How to reach
+    them (numbers, chat ids) is per organization: ``comms.ContactMethod``, never on the account."""
 
     email = models.EmailField(unique=True)
     name = models.CharField("full name", max_length=200, blank=True)
-    phone = models.CharField(max_length=32, blank=True, help_text="E.164, e.g. +14155550100")
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     is_staff = models.BooleanField(default=False, help_text="Can log into the admin.")
     is_active = models.BooleanField(default=True)
@@ -135,3 +135,46 @@ class ApiToken(OrganizationOwned):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class Invitation(OrganizationOwned):
+    """An organization asking a person (by email) to join with a role. Nothing about any account
+    behind the address is read or shown until the person accepts through the emailed link.
+
+    ``nonce`` is part of the signed link: a resend rotates it, so only the newest link works."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    name = models.CharField(max_length=200, blank=True, help_text="How the inviter addresses the person.")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.RESPONDER)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    nonce = models.CharField(max_length=32)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    sent_nonce = models.CharField(max_length=32, blank=True, help_text="The nonce of the last link emailed.")
+    send_count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "email"],
+                                    condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                                    name="invitation_one_pending_per_email"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.organization} ({self.role})"
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at is not None:
+            return "accepted"
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from tenancy.enums import Role
-from tenancy.models import ApiToken, Membership, Organization, User
+from tenancy.models import ApiToken, Invitation, Membership, Organization, User
 
 
 class UserSummarySerializer(serializers.ModelSerializer):
@@ -67,3 +67,20 @@ class ApiTokenCreatedSerializer(ApiTokenSerializer):
 
     def get_token(self, _obj) -> str:
         return self.context["secret"]
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    """What the inviting org sees: only what it typed, never anything of an account behind the address."""
+
+    invited_by = UserSummarySerializer(read_only=True)
+    status = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "email", "name", "role", "status", "invited_by", "created_at", "sent_at", "expires_at",
+                  "accepted_at", "revoked_at"]
+        read_only_fields = fields
+
+
+class InvitationCreateSerializer(MembershipCreateSerializer):
+    pass

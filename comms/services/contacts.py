@@ -89,24 +89,14 @@ def contact_method_delete(*, method: ContactMethod) -> None:
 
 
 def contact_defaults_ensure(*, organization, user) -> None:
-    """A new member gets their account email (and phone, if known) as contact methods and the default
-    chains. Idempotent: nothing is added where the person already has something."""
+    """A new member gets their account email as a contact method and the default chains. Numbers and
+    chat ids are registered per organization (what a person gives org A is never used by org B).
+    Idempotent: nothing is added where the person already has something."""
     if not ContactMethod.objects.filter(organization=organization, user=user).exists():
         email = ContactMethod(organization=organization, user=user, kind=Channel.EMAIL, label="Account email",
                               verified=True)
         email.set_value(user.email.lower())
-        methods = [email]
-        phone = (getattr(user, "phone", "") or "").strip()
-        if phone:
-            try:
-                validate_e164(phone)
-            except ValidationError:
-                phone = ""
-        for kind in (Channel.SMS, Channel.VOICE) if phone else ():
-            method = ContactMethod(organization=organization, user=user, kind=kind, label="Account phone")
-            method.set_value(phone)
-            methods.append(method)
-        ContactMethod.objects.bulk_create(methods, ignore_conflicts=True)
+        ContactMethod.objects.bulk_create([email], ignore_conflicts=True)
     if not NotificationRule.objects.filter(organization=organization, user=user).exists():
         NotificationRule.objects.bulk_create(
             [NotificationRule(organization=organization, user=user, urgency=urgency, channel=channel,

@@ -158,10 +158,9 @@ def _page_step(run: EscalationRun, incident: Incident, now: datetime, actor=None
 
 
 def _snapshot(incident: Incident) -> dict:
-    service = incident.service
-    if service is None or service.escalation_policy_id is None:
-        return {}
-    return oncall_selectors.escalation_policy_snapshot(service.escalation_policy)
+    """The steps that page ``incident``: its service's policy, else the org's default policy, else none."""
+    policy = oncall_selectors.escalation_policy_for(organization_id=incident.organization_id, service=incident.service)
+    return oncall_selectors.escalation_policy_snapshot(policy) if policy is not None else {}
 
 
 def latest_trigger_event_id(incident: Incident) -> int | None:

@@ -28,7 +28,8 @@ logger = logging.getLogger(__name__)
 def _owners(incident: Incident, now: datetime) -> list:
     if incident.commander_id:
         return [incident.commander]
-    policy = incident.service.escalation_policy if incident.service_id else None
+    policy = oncall_selectors.escalation_policy_for(organization_id=incident.organization_id,
+                                                    service=incident.service if incident.service_id else None)
     return oncall_selectors.escalation_policy_first_responders(policy, now) if policy else []
 
 

@@ -46,6 +46,8 @@ class Incident(OrganizationOwned):
     source = models.CharField(max_length=32, default="manual", help_text='"manual", "api" or an integration kind.')
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    paging_warning = models.CharField(max_length=300, blank=True,
+                                      help_text="Why this incident pages nobody (no policy for it), else empty.")
 
     class Meta:
         ordering = ["organization", "-number"]

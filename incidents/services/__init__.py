@@ -21,7 +21,7 @@ from incidents.services.catalog import (
     severity_update,
 )
 from incidents.services.changes import change_event_record
-from incidents.services.common import incident_lock, person, timeline_event_record
+from incidents.services.common import history_at, incident_lock, person, timeline_event_record
 from incidents.services.lifecycle import (
     incident_acknowledge,
     incident_assign_commander,
@@ -44,6 +44,7 @@ from incidents.services.work import (
 __all__ = [
     "catalog_object_delete",
     "change_event_record",
+    "history_at",
     "incident_acknowledge",
     "incident_action_record",
     "incident_alert_add",

@@ -1,5 +1,8 @@
 """What every service of the app shares: the timeline writer, the incident lock, the member check."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
@@ -9,6 +12,25 @@ from incidents import events
 from incidents.models import Incident, TimelineEvent
 from tenancy.errors import ApplicationError
 from tenancy.models import User
+
+_history_moment: ContextVar[datetime | None] = ContextVar("incident_history_moment", default=None)
+
+
+def now() -> datetime:
+    """The services' clock: the current time, or the moment set by ``history_at``."""
+    return _history_moment.get() or timezone.now()
+
+
+@contextmanager
+def history_at(moment: datetime) -> Iterator[None]:
+    """Record what the incident services do inside as happening at ``moment``: for building a past
+    history (the demo's incidents, an import), so its timeline carries the real times. Never used
+    while serving requests or tasks."""
+    token = _history_moment.set(moment)
+    try:
+        yield
+    finally:
+        _history_moment.reset(token)
 
 
 def person(user: User | None) -> dict | None:
@@ -24,7 +46,7 @@ def timeline_event_record(*, incident: Incident, kind: str, actor: User | None =
     Other apps call it inside their own transaction to note what they did."""
     event = TimelineEvent.objects.create(
         organization_id=incident.organization_id, incident=incident, kind=kind, actor=actor,
-        payload=payload or {}, at=at or timezone.now(),
+        payload=payload or {}, at=at or now(),
     )
     events.enqueue_on_commit(event)
     return event

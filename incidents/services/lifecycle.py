@@ -2,7 +2,7 @@
 gate, severity, command and details."""
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,7 +18,9 @@ from incidents.models import (
     Severity,
 )
 from incidents.services import opening
+from incidents.services.command import acknowledge_extras, record_handover
 from incidents.services.common import incident_lock, person, require_member, timeline_event_record
+from incidents.services.common import now as clock
 from oncall import selectors as oncall_selectors
 from tenancy.errors import ApplicationError, ConflictError
 from tenancy.models import Organization, User
@@ -45,21 +47,41 @@ def _war_room_url(service: Service | None, severity: Severity, organization: Org
     return service.war_room_url_template.replace("{number}", str(number)).replace("{org}", organization.slug)
 
 
-def _first_responder(service: Service | None, at: datetime) -> User | None:
-    if service is None or service.escalation_policy_id is None:
+def _first_responder(policy, at: datetime) -> User | None:
+    if policy is None:
         return None
-    responders = oncall_selectors.escalation_policy_first_responders(service.escalation_policy, at)
+    responders = oncall_selectors.escalation_policy_first_responders(policy, at)
     return responders[0] if responders else None
 
 
-def _paging_note(service: Service | None, commander: User | None) -> str:
-    if service is None:
-        return "No service: this incident pages nobody."
-    if service.escalation_policy_id is None:
-        return f"Service {service.name} has no escalation policy: this incident pages nobody."
+def _paging_warning(service: Service | None) -> str:
+    where = "This incident has no service" if service is None else f"Service {service.name} has no escalation policy"
+    return (f"{where} and the organization has no default escalation policy: this incident pages nobody. "
+            "Give the service a policy "
+            "or mark one escalation policy as the default.")
+
+
+def _paging_note(service: Service | None, policy, commander: User | None) -> str:
+    if policy is None:
+        return _paging_warning(service)
+    fallback = "" if service is not None and service.escalation_policy_id == policy.pk else " (the default policy)"
     if commander is None:
-        return f"Nobody is on call for {service.escalation_policy.name}: no commander named."
-    return f"{commander} is on call for {service.escalation_policy.name} and becomes Incident Commander."
+        return f"Nobody is on call for {policy.name}{fallback}: no commander named."
+    return f"{commander} is on call for {policy.name}{fallback} and becomes Incident Commander."
+
+
+# Clocks of monitors and of the API's callers drift; beyond this a detected_at "in the future" is a mistake.
+DETECTED_AT_SKEW = timedelta(minutes=5)
+
+
+def _check_detected_at(detected_at: datetime | None) -> None:
+    if detected_at is None:
+        return
+    if timezone.is_naive(detected_at):
+        raise ApplicationError("detected_at needs a time zone.", {"detected_at": ["Give a UTC offset, e.g. Z."]})
+    if detected_at > clock() + DETECTED_AT_SKEW:
+        raise ApplicationError("detected_at is in the future.",
+                               {"detected_at": ["Must not be in the future (it starts every incident metric)."]})
 
 
 def incident_create(*, organization: Organization, title: str, severity: Severity | str, service: Service | None = None,
@@ -78,6 +100,7 @@ def incident_create(*, organization: Organization, title: str, severity: Severit
     severity = _severity_of(organization, severity)
     if service is not None and service.organization_id != organization.pk:
         raise ApplicationError("Unknown service.", {"service": ["Not a service of this organization."]})
+    _check_detected_at(detected_at)
     with transaction.atomic(savepoint=False):
         return _incident_open(organization=organization, title=title.strip(), severity=severity, service=service,
                               description=description, actor=actor, detected_at=detected_at, is_drill=is_drill,
@@ -89,19 +112,22 @@ def _incident_open(*, organization: Organization, title: str, severity: Severity
                    source: str) -> Incident:
     """Everything is read first (the commander); the number is taken by the one statement that
     writes, so the org's counter stays locked only from there to the commit (``opening``)."""
-    now = timezone.now()
-    commander = _first_responder(service, now)
+    now = clock()
+    policy = oncall_selectors.escalation_policy_for(organization_id=organization.pk, service=service)
+    commander = _first_responder(policy, now)
     incident = Incident(
         organization=organization, title=title, description=description, severity=severity, service=service,
         commander=commander, detected_at=detected_at or now, is_drill=is_drill, source=source,
+        paging_warning="" if policy is not None else _paging_warning(service),
     )
     incident = opening.incident_insert(opening.Opening(
         incident=incident, war_room_template=_war_room_url(service, severity, organization, opening.NUMBER_PLACEHOLDER),
         actor=actor, at=now, event_payload={
             "title": title, "severity": severity.name, "service": service.name if service else None,
             "source": source, "is_drill": is_drill, "commander": person(commander),
-            "pages_nobody": service is None or service.escalation_policy_id is None,
-            "note": _paging_note(service, commander),
+            "pages_nobody": policy is None, "paging_warning": incident.paging_warning,
+            "escalation_policy": {"id": policy.pk, "name": policy.name} if policy else None,
+            "note": _paging_note(service, policy, commander),
         }))
     logger.info("incident created", extra={"incident_id": incident.pk, "organization_id": organization.pk})
     return incident
@@ -148,21 +174,6 @@ def _kind_of_move(previous: str, status: str) -> str:
     return TimelineKind.STATUS_CHANGED
 
 
-def _acknowledge_extras(incident: Incident, actor: User | None, now: datetime) -> dict:
-    """The acknowledger takes command only when nobody holds it; the triage box is ticked."""
-    extra: dict = {}
-    if actor is not None and incident.commander_id is None:
-        incident.commander = actor
-        Participant.objects.update_or_create(incident=incident, user=actor, defaults={
-            "organization_id": incident.organization_id, "role": ParticipantRole.COMMANDER})
-        extra["commander_assigned"] = person(actor)
-    elif actor is not None and incident.commander_id != actor.pk:
-        extra["commander_kept"] = person(incident.commander)
-    incident.checklist_items.filter(key="acknowledge_alert", done=False).update(done=True, checked_by=actor,
-                                                                                checked_at=now)
-    return extra
-
-
 @transaction.atomic
 def incident_transition(*, incident: Incident, status: str, actor: User | None = None, note: str = "",
                         system: bool = False) -> Incident:
@@ -178,30 +189,51 @@ def incident_transition(*, incident: Incident, status: str, actor: User | None =
         raise _refuse_move(incident, status, allowed)
     if status == S.RESOLVED:
         return _resolve(incident, actor=actor, note=note, system=system)
-    now = timezone.now()
+    now = clock()
     previous = incident.status
     extra = _apply_move(incident, status, now)
+    unreachable = None
     if status == S.ACKNOWLEDGED:
-        extra.update(_acknowledge_extras(incident, actor, now))
+        ack_extra, unreachable = acknowledge_extras(incident, actor, now)
+        extra.update(ack_extra)
     incident.save()
     timeline_event_record(incident=incident, kind=_kind_of_move(previous, status), actor=actor, at=now, payload={
         "from": previous, "to": status, "note": note, "system": system, **extra})
+    record_handover(incident, actor, unreachable, now)
     return incident
 
 
 @transaction.atomic
 def incident_acknowledge(*, incident: Incident, actor: User | None = None, via: str = "api") -> Incident:
-    """Stop the paging: triggered → acknowledged. A no-op for an incident already past triggered.
-    Someone acknowledging an incident that has a commander does not take command from them."""
+    """Stop the paging: triggered → acknowledged. Someone acknowledging an incident that has a
+    commander does not take command from them, unless paging escalated past that commander (they did
+    not answer): then the acknowledger becomes commander and the timeline says so.
+
+    An incident already past triggered keeps its status; if nobody had acknowledged it yet (the
+    system moved it on, e.g. alerts cleared → monitoring) the acknowledgment is still recorded."""
     incident = incident_lock(incident)
     if incident.status != S.TRIGGERED:
-        return incident
-    now = timezone.now()
+        return _acknowledge_late(incident, actor=actor, via=via)
+    now = clock()
     _apply_move(incident, S.ACKNOWLEDGED, now)
-    extra = _acknowledge_extras(incident, actor, now)
+    extra, unreachable = acknowledge_extras(incident, actor, now)
     incident.save()
     timeline_event_record(incident=incident, kind=TimelineKind.ACKNOWLEDGED, actor=actor, at=now, payload={
         "from": S.TRIGGERED, "to": S.ACKNOWLEDGED, "via": via, **extra})
+    record_handover(incident, actor, unreachable, now)
+    return incident
+
+
+def _acknowledge_late(incident: Incident, *, actor: User | None, via: str) -> Incident:
+    if incident.status not in OPEN_STATUSES or incident.acknowledged_at is not None:
+        return incident
+    now = clock()
+    incident.acknowledged_at = now
+    extra, unreachable = acknowledge_extras(incident, actor, now)
+    incident.save()
+    timeline_event_record(incident=incident, kind=TimelineKind.ACKNOWLEDGED, actor=actor, at=now, payload={
+        "from": incident.status, "to": incident.status, "via": via, "late": True, **extra})
+    record_handover(incident, actor, unreachable, now)
     return incident
 
 
@@ -223,7 +255,7 @@ def _resolve(incident: Incident, *, actor: User | None, system: bool, root_cause
             "The verification checklist is not complete: tick it, or resolve with an override_reason.",
             {"override_reason": ["Required while the verification checklist is incomplete."], "checklist": labels},
         )
-    now = timezone.now()
+    now = clock()
     previous = incident.status
     incident.status = S.RESOLVED
     incident.resolved_at = now

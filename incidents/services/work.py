@@ -4,12 +4,12 @@ tick)."""
 from datetime import datetime
 
 from django.db import transaction
-from django.utils import timezone
 
 from incidents.defaults import STABLE_MONITORING_KEY, STABLE_MONITORING_PERIOD
 from incidents.enums import ActionKind, ChecklistKind, IncidentStatus, ParticipantRole, TimelineKind
 from incidents.models import ChecklistItem, Incident, Participant, TimelineEvent
 from incidents.services.common import incident_lock, person, require_member, timeline_event_record
+from incidents.services.common import now as clock
 from incidents.services.lifecycle import incident_assign_commander
 from tenancy.errors import ApplicationError, ConflictError
 from tenancy.models import User
@@ -76,7 +76,7 @@ def incident_checklist_update(*, incident: Incident, changes: list[dict], actor:
     if unknown:
         raise ApplicationError(f"Unknown checklist item: {', '.join(unknown)}.",
                                {"items": [f"Unknown checklist item '{key}'." for key in unknown]})
-    now = timezone.now()
+    now = clock()
     changed = []
     for change in changes:
         item = items[change["key"]]
@@ -96,7 +96,7 @@ def incident_checklist_update(*, incident: Incident, changes: list[dict], actor:
 def incident_monitoring_tick(*, now: datetime | None = None) -> int:
     """Beat: tick "monitor for 30 minutes" on incidents that have stayed in monitoring that long.
     Each incident is claimed with ``skip_locked`` and re-checked, so concurrent ticks do it once."""
-    now = now or timezone.now()
+    now = now or clock()
     due = Incident.objects.filter(
         status=S.MONITORING, monitoring_since__lte=now - STABLE_MONITORING_PERIOD,
         checklist_items__key=STABLE_MONITORING_KEY, checklist_items__done=False,

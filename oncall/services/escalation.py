@@ -9,7 +9,7 @@ from tenancy.errors import ApplicationError
 from tenancy.models import Organization, User
 from tenancy.writes import model_update
 
-POLICY_FIELDS = ("name", "repeat_count", "description", "repeat_from_position")
+POLICY_FIELDS = ("name", "repeat_count", "description", "repeat_from_position", "is_default")
 
 
 def policy_names(policies) -> str:
@@ -34,12 +34,29 @@ def _check_repeat_from(policy: EscalationPolicy) -> None:
                                {"repeat_from_position": [f"This policy has {step_count} step(s)."]})
 
 
+def _take_default(policy: EscalationPolicy) -> None:
+    """Make ``policy`` the org's default: the previous default (locked) stops being it."""
+    others = EscalationPolicy.objects.select_for_update().filter(organization_id=policy.organization_id,
+                                                                 is_default=True)
+    if policy.pk:
+        others = others.exclude(pk=policy.pk)
+    others.update(is_default=False)
+
+
 @transaction.atomic
 def escalation_policy_create(*, organization: Organization, name: str, steps: list[dict], repeat_count: int = 0,
-                             description: str = "", repeat_from_position: int = 1) -> EscalationPolicy:
-    """A policy with its steps in order (``steps``: dicts of delay_minutes, users, schedules, groups)."""
+                             description: str = "", repeat_from_position: int = 1,
+                             is_default: bool = False) -> EscalationPolicy:
+    """A policy with its steps in order (``steps``: dicts of delay_minutes, users, schedules, groups).
+    ``is_default``: it pages incidents without a service or whose service has no policy (it takes
+    over from the previous default)."""
+    if not steps:
+        raise ApplicationError("A policy needs at least one step.", {"steps": ["Give at least one step."]})
     policy = EscalationPolicy(organization=organization, name=name, repeat_count=repeat_count,
-                              description=description, repeat_from_position=repeat_from_position)
+                              description=description, repeat_from_position=repeat_from_position,
+                              is_default=is_default)
+    if is_default:
+        _take_default(policy)
     policy.full_clean()
     policy.save()
     _steps_replace(policy=policy, steps=steps)
@@ -53,6 +70,10 @@ def escalation_policy_update(*, policy: EscalationPolicy, steps: list[dict] | No
     """Update fields; ``steps`` (when given) replaces the ordered steps. The row is locked so two
     editors do not interleave step lists. Running pages keep their snapshot."""
     policy = EscalationPolicy.objects.select_for_update().get(pk=policy.pk)
+    if steps is not None and not steps:
+        raise ApplicationError("A policy needs at least one step.", {"steps": ["Give at least one step."]})
+    if fields.get("is_default"):
+        _take_default(policy)
     model_update(instance=policy, fields=POLICY_FIELDS, data=fields)
     if steps is not None:
         _steps_replace(policy=policy, steps=steps)

@@ -4,6 +4,7 @@ from comms.models import EscalationRun, Notification
 from comms.services import contacts
 from incidents import services as incident_services
 from tenancy.enums import Role
+from tenancy.models import Organization
 from tests.isolation import IsolationCase
 from tests.tenancy.factories import MembershipFactory, UserFactory
 
@@ -13,8 +14,14 @@ def _member(org, marker=""):
 
 
 def make_contact_method(org, marker):
-    method, _secret = contacts.contact_method_create(organization=org, user=_member(org), kind="email",
-                                                     value="a@example.test", label=marker)
+    """A person who is a member of every organization (the attacker's too) with a number registered in
+    ``org`` only: contact methods belong to (person, organization), so org B never sees it."""
+    user = _member(org)
+    for other in Organization.objects.exclude(pk=org.pk):
+        MembershipFactory(organization=other, role=Role.RESPONDER, user=user)
+    method, _secret = contacts.contact_method_create(organization=org, user=user, kind="sms",
+                                                     value="+14155550142", label=marker)
+    method.only_in_org_a = _member(org)  # what org B's create must not point at
     return method
 
 
@@ -64,7 +71,7 @@ CASES = [
     IsolationCase(
         url_names=("contact-methods-list", "contact-methods-detail"),
         make=make_contact_method,
-        create_payload=lambda obj, org_b: {"user": obj.user_id, "kind": "email", "value": "b@example.test"},
+        create_payload=lambda obj, org_b: {"user": obj.only_in_org_a.pk, "kind": "email", "value": "b@example.test"},
         body={"label": "stolen"},
     ),
     IsolationCase(

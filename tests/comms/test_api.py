@@ -12,9 +12,9 @@ def url(org, name, **kwargs):
 
 
 def test_new_members_get_default_contact_methods_and_chains(org, make_member):
-    member = make_member(org, Role.RESPONDER, phone="+14155550100")
+    member = make_member(org, Role.RESPONDER)
     kinds = set(ContactMethod.objects.filter(organization=org, user=member.user).values_list("kind", flat=True))
-    assert kinds == {"email", "sms", "voice"}
+    assert kinds == {"email"}
     assert member.user.notification_rules.filter(urgency="high").count() == 3
 
 

@@ -20,10 +20,11 @@ def warm(org):
     services.incident_create(organization=org, title="warm-up", severity="P3")
 
 
-def test_creating_an_incident_runs_2_queries(org, warm, django_assert_num_queries):
-    """The severity by name, then one statement for the number, the incident, its checklists and its event."""
+def test_creating_an_incident_runs_3_queries(org, warm, django_assert_num_queries):
+    """The severity by name, the org's default policy (the service has none of its own), then one
+    statement for the number, the incident, its checklists and its event."""
     service = ServiceFactory(organization=org, name="Mailboxes")
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         incident = services.incident_create(organization=org, title="Mailbox down", severity="P2", service=service)
     assert incident.number == 2
     assert incident.checklist_items.count() > 0
@@ -32,15 +33,15 @@ def test_creating_an_incident_runs_2_queries(org, warm, django_assert_num_querie
 
 def test_creating_an_incident_with_its_severity_row_does_not_look_it_up(org, warm, django_assert_num_queries):
     p2 = Severity.objects.get(organization=org, name="P2")
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # the default policy, then the one statement
         services.incident_create(organization=org, title="Mailbox down", severity=p2)
 
 
 def test_an_alert_with_a_new_key_opens_an_incident_in_at_most_7_queries(org, warm, django_assert_max_num_queries):
     """Savepoint, the slot's INSERT and its locked read (the ORM's INSERT returns no id when it
-    ignores a conflict), severity, the incident's statement, the alert's (with its slot pointer and
-    timeline event), release. The storm count is Redis's, the failed join statement before them
-    one more round trip (not a Django query)."""
+    ignores a conflict), severity, the org's default policy (the service has none), the incident's
+    statement, the alert's (with its slot pointer and timeline event), release. The storm count is
+    Redis's, the failed join statement before them one more round trip (not a Django query)."""
     service = ServiceFactory(organization=org, name="API")
     integration, _key = make_integration(org, kind="pagerduty_v2", service=service)
     with django_assert_max_num_queries(7):

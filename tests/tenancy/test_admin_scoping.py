@@ -2,6 +2,7 @@ import pytest
 
 from tenancy.enums import Role
 from tenancy.models import Membership
+from tests.tenancy.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -30,16 +31,61 @@ def test_staff_admin_sees_only_their_organizations(client, two_orgs):
     assert "Bravo" not in orgs_page
 
 
-def test_staff_admin_can_only_pick_their_organizations(client, two_orgs):
+def test_staff_admin_invites_only_into_their_organizations(client, two_orgs, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from tenancy.models import Invitation
+
     org_a, org_b, admin_a = two_orgs
     client.force_login(admin_a.user)
-    form = client.get("/admin/tenancy/membership/add/").content.decode()
+    assert client.get("/admin/tenancy/membership/add/").status_code == 403  # people are invited, not added
+    form = client.get("/admin/tenancy/invitation/add/").content.decode()
     assert f'<option value="{org_a.pk}"' in form
     assert f'<option value="{org_b.pk}"' not in form
-    posted = client.post("/admin/tenancy/membership/add/",
-                         {"organization": org_b.pk, "user": admin_a.user.pk, "role": "owner"})
+    posted = client.post("/admin/tenancy/invitation/add/",
+                         {"organization": org_b.pk, "email": "eng@bravo.test", "role": "owner"})
     assert posted.status_code == 200  # the form refuses the foreign organization
-    assert not Membership.objects.filter(organization=org_b, user=admin_a.user).exists()
+    member = client.post("/admin/tenancy/invitation/add/",
+                         {"organization": org_a.pk, "email": "eng@alpha.test", "role": "viewer"})
+    assert member.status_code == 200
+    assert "already a member" in member.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = client.post("/admin/tenancy/invitation/add/",
+                           {"organization": org_a.pk, "email": "eng@bravo.test", "role": "viewer"})
+    assert sent.status_code == 302
+    invitation = Invitation.objects.get()
+    assert (invitation.organization, invitation.invited_by, invitation.status) == (org_a, admin_a.user, "pending")
+    assert not Membership.objects.filter(organization=org_a, user__email="eng@bravo.test").exists()
+    assert [m.to for m in mail.outbox] == [["eng@bravo.test"]]
+    revoked = client.post("/admin/tenancy/invitation/", {"action": "revoke", "_selected_action": [invitation.pk]})
+    assert revoked.status_code == 302
+    invitation.refresh_from_db()
+    assert invitation.status == "revoked"
+
+
+ADMIN_CHANGELISTS = ["tenancy/membership", "tenancy/apitoken", "tenancy/invitation", "incidents/incident",
+                     "incidents/service", "oncall/schedule", "comms/contactmethod", "comms/notification"]
+
+
+@pytest.mark.parametrize("changelist", ADMIN_CHANGELISTS)
+def test_changelist_filters_name_only_the_users_organizations(client, make_org, make_member, changelist):
+    from incidents.models import Service
+
+    mine, also_mine, foreign = make_org(name="Alpha Co"), make_org(name="Acme Co"), make_org(name="Zebra Rival")
+    Service.objects.create(organization=foreign, name="Zebra Secret Service")
+    lead = make_member(mine, Role.ADMIN, is_staff=True)
+    client.force_login(lead.user)
+    single = client.get(f"/admin/{changelist}/")
+    assert single.status_code == 200
+    content = single.content.decode()
+    assert "Zebra" not in content
+    assert "By organization" not in content
+    assert "By Organization" not in content
+    MembershipFactory(organization=also_mine, role=Role.OWNER, user=lead.user)
+    both = client.get(f"/admin/{changelist}/").content.decode()
+    assert "Zebra" not in both
+    assert "By organization" in both
+    assert "Acme Co" in both
 
 
 def test_staff_responder_sees_nothing(client, make_org, make_member):

@@ -28,10 +28,17 @@ def test_create_org_prints_a_working_token():
     assert owner.is_staff
 
 
-def test_create_org_without_password_leaves_it_unusable():
-    call_command("create_org", "beta", "--name", "Beta", "--owner", "b@beta.test", stdout=StringIO(),
-                 stderr=StringIO())
+def test_create_org_without_password_leaves_it_unusable_and_emails_a_link_to_set_one(
+        django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("create_org", "beta", "--name", "Beta", "--owner", "b@beta.test", stdout=StringIO(),
+                     stderr=StringIO())
     assert not User.objects.get(email="b@beta.test").has_usable_password()
+    (message,) = mail.outbox
+    assert message.to == ["b@beta.test"]
+    assert "/accounts/reset/" in message.body
 
 
 def test_create_org_refuses_a_taken_slug_without_half_writing():

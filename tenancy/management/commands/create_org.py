@@ -30,10 +30,15 @@ class Command(BaseCommand):
                     user.set_password(password)
                     user.is_staff = True
                     user.save(update_fields=["password", "is_staff"])
+                else:
+                    # No password given: the owner gets an emailed link to choose one.
+                    services.member_password_reset_send(membership=membership)
                 _token, secret = services.api_token_create(organization=organization, user=user, name="create_org")
         except ApplicationError as exc:
             raise CommandError(f"{exc.message} {exc.errors}") from exc
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
+        if not password:
+            self.stderr.write(f"Emailed {user.email} a link to set their password.")
         self.stderr.write(f"Created organization '{organization.slug}' owned by {user.email}. API token:")
         self.stdout.write(secret)
