@@ -34,6 +34,10 @@ class Incident(OrganizationOwned):
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    impact_started_at = models.DateTimeField(null=True, blank=True,
+                                             help_text="When users started to be affected, if known (editable).")
+    mitigated_at = models.DateTimeField(null=True, blank=True, editable=False,
+                                        help_text="The first move to monitoring (impact contained).")
     monitoring_since = models.DateTimeField(null=True, blank=True, editable=False,
                                             help_text="When the current stay in monitoring began.")
     customer_impact = models.TextField(blank=True)

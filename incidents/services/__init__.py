@@ -3,6 +3,7 @@ transaction, locks the incident row (``select_for_update``) and writes exactly o
 ``TimelineEvent`` for the change it makes (none when it changes nothing). The event reaches
 the apps that react through ``incidents.events`` after commit."""
 
+from incidents.guards import register_close_guard
 from incidents.services.common import incident_lock, person, timeline_event_record
 from incidents.services.lifecycle import (
     incident_acknowledge,
@@ -41,6 +42,7 @@ __all__ = [
     "incident_update_details",
     "participant_add",
     "person",
+    "register_close_guard",
     "timeline_event_record",
     "verification_missing",
 ]
