@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from postmortems.enums import OPEN_ITEM_STATUSES
 from postmortems.models import ActionItem, Drill, PostMortem, TrainingRecord
-from postmortems.selectors.metrics import metrics
+from postmortems.selectors.figures import metrics
 from postmortems.selectors.readiness import readiness
 from postmortems.selectors.review import monthly_review
 from tenancy.models import Organization

@@ -8,7 +8,7 @@ from django.utils import timezone
 from incidents.models import Severity
 from postmortems.enums import OPEN_ITEM_STATUSES
 from postmortems.models import ActionItem
-from postmortems.selectors import metrics as m
+from postmortems.selectors import figures as m
 from tenancy.errors import ApplicationError
 from tenancy.models import Organization
 

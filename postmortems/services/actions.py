@@ -84,7 +84,7 @@ def action_item_update(*, item: ActionItem, **changes) -> ActionItem:
     """Edit an item; moving it to done stamps ``done_at`` and sends ``action_item.completed``."""
     unknown_fields(changes, EDITABLE)
     _check(item.organization_id, changes)
-    item = ActionItem.objects.select_for_update().select_related("incident", "owner").get(pk=item.pk)
+    item = ActionItem.objects.select_for_update(of=("self",)).select_related("incident", "owner").get(pk=item.pk)
     changed = {name: value for name, value in changes.items() if getattr(item, name) != value}
     if not changed:
         return item

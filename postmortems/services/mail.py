@@ -95,7 +95,7 @@ def _send(mail: Mail) -> str:
                                      to=[mail.to], headers={"X-Foghorn-Idempotency-Key": mail.key})
     if mail.ics:
         message.attach("invite.ics", mail.ics, "text/calendar; method=REQUEST; charset=utf-8")
-    message.tags = ["postmortems", mail.kind]
+    message.tags = [f"postmortems-{mail.kind}"]  # one tag: several ESPs (Postmark) take only one
     message.metadata = {"organization_id": str(mail.organization_id), "mail_id": str(mail.pk)}
     message.send(fail_silently=False)
     status = getattr(message, "anymail_status", None)

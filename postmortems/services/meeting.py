@@ -24,8 +24,8 @@ def postmortem_schedule(*, postmortem: PostMortem, meeting_at: datetime, minutes
         raise ApplicationError("The meeting must be in the future.", {"meeting_at": ["Must be in the future."]})
     if not 5 <= minutes <= 480:
         raise ApplicationError("Between 5 and 480 minutes.", {"minutes": ["Between 5 and 480."]})
-    postmortem = PostMortem.objects.select_for_update().select_related("incident__organization", "owner").get(
-        pk=postmortem.pk)
+    postmortem = (PostMortem.objects.select_for_update(of=("self",)).select_related("incident__organization", "owner")
+                  .get(pk=postmortem.pk))
     postmortem.meeting_at, postmortem.meeting_minutes, postmortem.meeting_location = meeting_at, minutes, location
     postmortem.save()
     invitations_queue(postmortem=postmortem, now=now)

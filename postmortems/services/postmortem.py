@@ -135,7 +135,7 @@ def postmortem_update(*, postmortem: PostMortem, actor: User | None = None, **ch
     """Edit the content, owner, attendees, due time or status (draft → in review → published). Publishing
     writes ``postmortem_published`` on the incident's timeline; ``impact_started_at`` is the incident's."""
     _check_changes(postmortem, changes)
-    postmortem = PostMortem.objects.select_for_update().select_related("incident").get(pk=postmortem.pk)
+    postmortem = PostMortem.objects.select_for_update(of=("self",)).select_related("incident").get(pk=postmortem.pk)
     if "impact_started_at" in changes:
         incident_services.incident_update_details(incident=postmortem.incident, actor=actor,
                                                   impact_started_at=changes.pop("impact_started_at"))
@@ -159,7 +159,7 @@ def postmortem_waive(*, postmortem: PostMortem, actor: User, reason: str) -> Pos
     reason = (reason or "").strip()
     if not reason:
         raise ApplicationError("A reason is required to waive a post-mortem.", {"reason": ["This field is required."]})
-    postmortem = PostMortem.objects.select_for_update().select_related("incident").get(pk=postmortem.pk)
+    postmortem = PostMortem.objects.select_for_update(of=("self",)).select_related("incident").get(pk=postmortem.pk)
     postmortem.waived_at, postmortem.waived_by, postmortem.waived_reason = timezone.now(), actor, reason
     postmortem.save()
     incident_services.timeline_event_record(incident=postmortem.incident, kind=TimelineKind.POSTMORTEM_WAIVED,
