@@ -120,6 +120,7 @@ def _quarter(month: str) -> str:
 
 
 def _months_between(since: datetime, until: datetime) -> list[str]:
+    until = until - timedelta(microseconds=1)  # until is exclusive
     months, year, month = [], since.year, since.month
     while (year, month) <= (until.year, until.month):
         months.append(f"{year:04d}-{month:02d}")
