@@ -73,7 +73,8 @@ def _root_cause(postmortem: PostMortem) -> list[str]:
     whys = list(postmortem.whys.order_by("position"))
     if whys:
         lines += ["", "Five whys:"]
-        lines += [f"{index}. {pair.why.rstrip('?')}? Because {pair.because}" for index, pair in enumerate(whys, start=1)]
+        lines += [f"{index}. {pair.why.rstrip('?')}? Because {pair.because}"
+                  for index, pair in enumerate(whys, start=1)]
     return lines
 
 

@@ -75,7 +75,8 @@ def _scenario_text(drill: Drill) -> str:
 def drill_run(*, drill: Drill, actor: User | None = None) -> Drill:
     """Start the drill: a real incident flagged ``is_drill`` (titled [DRILL] so every message says so),
     commanded by the facilitator, with the participants in its war room. Comms never pages drills."""
-    drill = Drill.objects.select_for_update(of=("self",)).select_related("organization", "service", "runbook").get(pk=drill.pk)
+    drill = (Drill.objects.select_for_update(of=("self",)).select_related("organization", "service", "runbook")
+             .get(pk=drill.pk))
     if drill.status != DrillStatus.SCHEDULED:
         raise ConflictError(f"The drill is {drill.status}; only a scheduled drill runs.",
                             {"status": ["Only a scheduled drill runs."]})

@@ -121,4 +121,5 @@ def test_patch_completes_an_item(org, member_of, postmortem):
     _member, client = member_of(Role.RESPONDER)
     response = client.patch(f"/api/v1/orgs/{org.slug}/action-items/{item.pk}/", {"status": "done"})
     assert response.status_code == 200
-    assert response.json()["done_at"] is not None and response.json()["version"] == 2
+    assert response.json()["done_at"] is not None
+    assert response.json()["version"] == 2

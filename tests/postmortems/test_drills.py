@@ -8,6 +8,7 @@ from incidents.models import Participant
 from postmortems import services
 from postmortems.models import TrainingRecord
 from tenancy.enums import Role
+from tenancy.errors import ApplicationError
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,7 @@ def test_running_opens_a_drill_incident_commanded_by_the_facilitator(drill, alic
     assert incident.commander == admin_member.user
     assert Participant.objects.filter(incident=incident, user=alice).exists()
     assert not EscalationRun.objects.filter(incident=incident).exists()  # drills page nobody
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(ApplicationError) as refused:
         services.drill_run(drill=drill)
     assert refused.value.status_code == 409
 
@@ -39,14 +40,14 @@ def test_completing_records_training_once_per_person(drill, alice, admin_member)
     records = TrainingRecord.objects.filter(drill=drill)
     assert sorted(record.user_id for record in records) == sorted([alice.pk, admin_member.user_id])
     assert all(record.expires_at > record.completed_at for record in records)
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(ApplicationError) as refused:
         services.drill_complete(drill=drill)
     assert refused.value.status_code == 409
     assert TrainingRecord.objects.filter(drill=drill).count() == 2
 
 
 def test_a_drill_needs_a_scenario(org):
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(ApplicationError) as refused:
         services.drill_create(organization=org, title="x", scheduled_at=timezone.now())
     assert refused.value.errors.keys() == {"scenario"}
 
@@ -64,7 +65,8 @@ def test_drill_api_role_matrix(org, member_of, drill, alice, role, create, run):
     if run == 200:
         assert response.json()["incident"]["is_drill"] is True
         done = client.post(f"{base}{drill.pk}/complete/", {"outcome_notes": "ok"})
-        assert done.status_code == 200 and done.json()["status"] == "completed"
+        assert done.status_code == 200
+        assert done.json()["status"] == "completed"
 
 
 @pytest.mark.parametrize(("role", "expected"), [(Role.RESPONDER, 403), (Role.ADMIN, 201)])

@@ -116,7 +116,8 @@ def test_meeting_invitation_has_an_ics_for_every_attendee(org, postmortem, alice
     message = mail.outbox[0]
     assert message.subject.startswith("Post-mortem: scheduled for tomorrow 10 AM")
     filename, content, mimetype = message.attachments[0]
-    assert filename == "invite.ics" and mimetype.startswith("text/calendar")
+    assert filename == "invite.ics"
+    assert mimetype.startswith("text/calendar")
     event = icalendar.Calendar.from_ical(content).walk("VEVENT")[0]
     assert event.decoded("dtstart") == datetime(2026, 10, 15, 10, tzinfo=UTC)
     assert event.decoded("dtend") == datetime(2026, 10, 15, 10, 45, tzinfo=UTC)
@@ -127,7 +128,8 @@ def test_meeting_in_the_past_is_refused(member_of, org, postmortem):
     _member, client = member_of(Role.RESPONDER)
     response = client.post(f"/api/v1/orgs/{org.slug}/postmortems/{postmortem.pk}/schedule/",
                            {"meeting_at": "2020-01-01T10:00:00Z"})
-    assert response.status_code == 400 and "meeting_at" in response.json()["errors"]
+    assert response.status_code == 400
+    assert "meeting_at" in response.json()["errors"]
 
 
 def test_monthly_review_mail_goes_to_admins_once(org, admin_member, owner, alice):

@@ -94,7 +94,8 @@ def test_every_measure_mean_median_p90(org, history):
                                                "p90": pytest.approx(7440.0)}
     assert result["definitions"]["mttd"]["formula"] == "acknowledged_at - detected_at"
     assert result["definitions"]["mttr"]["formula"] == "resolved_at - detected_at"
-    assert result["drills_excluded"] is True and result["percentiles"] is True
+    assert result["drills_excluded"] is True
+    assert result["percentiles"] is True
 
 
 def test_targets_counts_root_causes_and_mitigation(org, history):
@@ -118,7 +119,7 @@ def test_targets_counts_root_causes_and_mitigation(org, history):
 
 def test_grouped_by_severity_service_month_and_quarter(org, history):
     by_severity = {group["key"]: group for group in figures(org, group_by="severity")["groups"]}
-    assert [key for key in by_severity] == ["P0", "P1", "P2"]
+    assert list(by_severity) == ["P0", "P1", "P2"]
     assert by_severity["P1"]["count"] == 2
     assert by_severity["P1"]["mttd"] == {"n": 2, "mean": 300.0, "median": 300.0, "p90": pytest.approx(348.0)}
     assert by_severity["P0"]["mttr"]["mean"] == 1200.0
@@ -146,9 +147,11 @@ def test_monthly_review_as_data_and_markdown(org, history, member_of):
     with time_machine.travel(NOW, tick=False):
         assert client.get(url, {"month": "2026-11"}).json()["total"] == 2
         response = client.get(url, {"month": "2026-11", "format": "md"})
-    assert response.status_code == 200 and response["Content-Type"].startswith("text/markdown")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/markdown")
     text = response.content.decode()
-    assert "- P1: 1\n" in text and "- Total: 2 (previous month 2, trend flat)" in text
+    assert "- P1: 1\n" in text
+    assert "- Total: 2 (previous month 2, trend flat)" in text
     assert "- Repeat incidents after the previous one's items were done: 1" in text
     assert client.get(url, {"month": "2026-13"}).json()["errors"].keys() == {"month"}
 
@@ -162,4 +165,5 @@ def test_metrics_api_reads_for_every_member(org, history, member_of, role):
     assert response.json()["overall"]["mttr"]["mean"] == 4350.0
     assert client.get(url, {"group_by": "team"}).json()["errors"].keys() == {"group_by"}
     bad = client.get(url, {"since": UNTIL.isoformat(), "until": SINCE.isoformat()})
-    assert bad.status_code == 400 and "since" in bad.json()["errors"]
+    assert bad.status_code == 400
+    assert "since" in bad.json()["errors"]

@@ -12,6 +12,7 @@ from postmortems import services
 from postmortems.enums import EntrySource
 from postmortems.models import PostMortem
 from tenancy.enums import Role
+from tenancy.errors import ApplicationError
 
 pytestmark = pytest.mark.django_db
 
@@ -91,12 +92,12 @@ def test_timeline_entries_are_edited_added_and_removed(p1_incident):
 
 def test_close_gate_needs_the_postmortem_published_or_waived(org, admin_member, alice, p1_incident, resolve):
     incident = resolve(p1_incident)
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(ApplicationError) as refused:
         incident_services.incident_transition(incident=incident, status="closed", actor=alice)
     assert refused.value.status_code == 409
     assert "none yet" in refused.value.message
     postmortem = services.postmortem_open(incident=incident)
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(ApplicationError) as refused:
         incident_services.incident_transition(incident=incident, status="closed", actor=alice)
     assert "post-mortem is draft" in refused.value.message
     services.postmortem_update(postmortem=postmortem, status="in_review", actor=alice)
@@ -109,10 +110,10 @@ def test_close_gate_needs_the_postmortem_published_or_waived(org, admin_member, 
 def test_an_admin_waives_with_a_reason_on_the_timeline(org, admin_member, alice, p1_incident, resolve):
     incident = resolve(p1_incident)
     postmortem = services.postmortem_open(incident=incident)
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(ApplicationError) as refused:
         services.postmortem_waive(postmortem=postmortem, actor=alice, reason="duplicate")
     assert refused.value.status_code == 403
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(ApplicationError) as refused:
         services.postmortem_waive(postmortem=postmortem, actor=admin_member.user, reason=" ")
     assert refused.value.errors == {"reason": ["This field is required."]}
     services.postmortem_waive(postmortem=postmortem, actor=admin_member.user, reason="Duplicate of #3")
@@ -141,7 +142,8 @@ def test_mitigated_at_is_the_first_move_to_monitoring(p1_incident):
     first = incident.mitigated_at
     incident = incident_services.incident_transition(incident=incident, status="fixing")
     incident = incident_services.incident_transition(incident=incident, status="monitoring")
-    assert first is not None and incident.mitigated_at == first
+    assert first is not None
+    assert incident.mitigated_at == first
 
 
 @pytest.mark.parametrize(("role", "expected"), [(Role.VIEWER, 403), (Role.RESPONDER, 201), (Role.ADMIN, 201)])
@@ -166,7 +168,8 @@ def test_api_edits_content_timeline_and_whys(org, member_of, p1_incident):
     assert client.patch(base, {"users_affected": -1}).json()["errors"].keys() == {"users_affected"}
     assert client.patch(base, {"status": "bogus"}).status_code == 400
     response = client.post(base + "timeline/", {"at": "2026-10-13T14:40:00Z", "text": "Identified root cause"})
-    assert response.status_code == 201 and response.json()["source"] == "added"
+    assert response.status_code == 201
+    assert response.json()["source"] == "added"
     response = client.put(base + "whys/", {"whys": [{"why": "Why down?", "because": "Pool"},
                                                     {"why": "Why pool?", "because": "Leak"}]})
     assert [pair["position"] for pair in response.json()] == [0, 1]
