@@ -5,6 +5,7 @@ the apps that react through ``incidents.events`` after commit."""
 
 from incidents.guards import register_close_guard
 from incidents.services.common import incident_lock, person, timeline_event_record
+from incidents.services.history import incident_import
 from incidents.services.lifecycle import (
     incident_acknowledge,
     incident_assign_commander,
@@ -33,6 +34,7 @@ __all__ = [
     "incident_change_severity",
     "incident_checklist_update",
     "incident_create",
+    "incident_import",
     "incident_lock",
     "incident_monitoring_tick",
     "incident_note_add",
