@@ -25,4 +25,8 @@ class Migration(migrations.Migration):
             name='kind',
             field=models.CharField(choices=[('incident_created', 'Incident created'), ('alert_received', 'Alert received'), ('alert_resolved', 'Alert resolved'), ('alerts_cleared', 'All alerts cleared'), ('acknowledged', 'Acknowledged'), ('status_changed', 'Status changed'), ('severity_changed', 'Severity changed'), ('commander_assigned', 'Commander assigned'), ('participant_added', 'Participant added'), ('details_changed', 'Details changed'), ('note', 'Note'), ('action_taken', 'Action taken'), ('checklist_updated', 'Checklist updated'), ('resolved', 'Resolved'), ('reopened', 'Reopened'), ('closed', 'Closed'), ('status_update_posted', 'Status update posted'), ('paged', 'Paged'), ('escalated', 'Escalated'), ('notification_sent', 'Notification sent'), ('notification_failed', 'Notification failed'), ('paging_deferred', 'Paging deferred'), ('escalation_exhausted', 'Escalation exhausted'), ('maintenance_suppressed', 'Suppressed by maintenance'), ('postmortem_created', 'Post-mortem created'), ('postmortem_published', 'Post-mortem published'), ('postmortem_waived', 'Post-mortem waived'), ('system', 'System')], max_length=32),
         ),
+        migrations.AddIndex(
+            model_name='incident',
+            index=models.Index(condition=models.Q(('is_drill', False)), fields=['organization', 'detected_at'], include=('severity', 'service', 'created_at', 'acknowledged_at', 'mitigated_at', 'resolved_at', 'impact_started_at', 'root_cause_category'), name='incident_metrics'),
+        ),
     ]

@@ -58,6 +58,11 @@ class Incident(OrganizationOwned):
             models.Index(fields=["organization", "status"], name="incident_org_status"),
             models.Index(fields=["organization", "-detected_at"], name="incident_org_detected"),
             models.Index(fields=["status", "monitoring_since"], name="incident_monitoring"),
+            # The metrics (postmortems.selectors) read only these columns of real incidents: index-only scans.
+            models.Index(fields=["organization", "detected_at"], name="incident_metrics",
+                         include=["severity", "service", "created_at", "acknowledged_at", "mitigated_at",
+                                  "resolved_at", "impact_started_at", "root_cause_category"],
+                         condition=models.Q(is_drill=False)),
         ]
 
     def __str__(self) -> str:

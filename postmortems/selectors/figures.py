@@ -22,6 +22,7 @@ DEFAULT_WINDOW = timedelta(days=90)
 P0_PER_QUARTER_TARGET = 2  # plan 8.1: fewer than 2 P0 a quarter
 MTTD_TARGET_SECONDS = 5 * 60  # plan 8.1: MTTD < 5 min
 MTTR_P0_TARGET_SECONDS = 30 * 60  # plan 8.1: MTTR < 30 min (P0)
+REPEATS_LISTED = 50
 
 
 @dataclass(frozen=True)
@@ -185,19 +186,22 @@ def mitigation(organization: Organization, incidents, since: datetime, until: da
     counts = items.aggregate(due=Count("pk"), done_by_due=Count("pk", filter=Q(
         status=ActionItemStatus.DONE, done_at__date__lte=F("due_date"))))
     pairs = _finished_pairs(organization, until)
-    repeats = []
+    repeats, repeat_count = [], 0
     if pairs:
         condition = Q()
         for (service_id, category_id), finished_at in pairs.items():
             condition |= Q(service_id=service_id, category_id=category_id, detected_at__gt=finished_at)
-        repeats = list(incidents.annotate(category_id=Coalesce("postmortem__root_cause_category_id",
-                                                               "root_cause_category_id"))
-                       .filter(condition).order_by("detected_at").values_list("number", flat=True))
+        repeated = (incidents.filter(service_id__in={service_id for service_id, _category in pairs},
+                                     detected_at__gt=min(pairs.values()))
+                    .annotate(category_id=Coalesce("postmortem__root_cause_category_id", "root_cause_category_id"))
+                    .filter(condition))
+        repeat_count = repeated.count()
+        repeats = list(repeated.order_by("detected_at").values_list("number", flat=True)[:REPEATS_LISTED])
     share = counts["done_by_due"] / counts["due"] if counts["due"] else None
     return {"due": counts["due"], "done_by_due": counts["done_by_due"], "share_done_by_due": share,
             "formula": "items done on or before their due date ÷ items due in the window (by today)",
             "finished_statuses": list(FINISHED_ITEM_STATUSES),
-            "repeat_incidents": len(repeats), "repeat_incident_numbers": repeats[:50]}
+            "repeat_incidents": repeat_count, "repeat_incident_numbers": repeats}
 
 
 def targets(overall: dict, p0_mttr_mean, per_quarter: list[dict]) -> list[dict]:
