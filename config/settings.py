@@ -229,6 +229,9 @@ SPECTACULAR_SETTINGS = {
     # https://drf-spectacular.readthedocs.io/en/latest/settings.html
     "ENUM_NAME_OVERRIDES": {
         "IncidentStatusEnum": "incidents.enums.IncidentStatus",
+        "PostMortemStatusEnum": "postmortems.enums.PostMortemStatus",
+        "ActionItemStatusEnum": "postmortems.enums.ActionItemStatus",
+        "DrillSettableStatusEnum": "postmortems.enums.DRILL_SETTABLE_STATUSES",
     },
 }
 

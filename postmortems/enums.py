@@ -46,6 +46,11 @@ class DrillStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+# What a drill's status may be set to by hand (run/ and complete/ do the rest).
+DRILL_SETTABLE_STATUSES = [(DrillStatus.SCHEDULED.value, DrillStatus.SCHEDULED.label),
+                           (DrillStatus.CANCELLED.value, DrillStatus.CANCELLED.label)]
+
+
 class MailKind(models.TextChoices):
     INVITATION = "invitation", "Meeting invitation"
     POSTMORTEM_DUE_SOON = "postmortem_due_soon", "Post-mortem due in 24 h"

@@ -3,6 +3,8 @@
 import django_filters
 from django.db.models import Q
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from postmortems.enums import OPEN_ITEM_STATUSES, ActionItemPriority, ActionItemStatus, PostMortemStatus
 from postmortems.models import ActionItem, PostMortem
@@ -11,14 +13,21 @@ TRUE_VALUES = ("true", "True", "1", "yes")
 BOOL_CHOICES = [(value, value) for value in ("true", "True", "1", "yes", "false", "False", "0", "no")]
 
 
+@extend_schema_field(OpenApiTypes.BOOL)
+class BooleanFilter(django_filters.TypedChoiceFilter):
+    """true/false (1/0, yes/no); anything else is a 400."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, choices=BOOL_CHOICES, coerce=lambda value: value in TRUE_VALUES, **kwargs)
+
+
 class ActionItemFilter(django_filters.FilterSet):
     owner = django_filters.NumberFilter(field_name="owner_id", help_text="The owner's user id.")
     status = django_filters.MultipleChoiceFilter(choices=ActionItemStatus.choices)
     priority = django_filters.MultipleChoiceFilter(choices=ActionItemPriority.choices)
     incident = django_filters.NumberFilter(field_name="incident__number", help_text="The incident's number.")
     postmortem = django_filters.NumberFilter(field_name="postmortem_id")
-    overdue = django_filters.TypedChoiceFilter(choices=BOOL_CHOICES, coerce=lambda value: value in TRUE_VALUES,
-                                               method="filter_overdue", help_text="true: open and past due.")
+    overdue = BooleanFilter(method="filter_overdue", help_text="true: open and past due.")
 
     class Meta:
         model = ActionItem

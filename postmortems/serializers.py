@@ -2,15 +2,18 @@
 keys only accept objects of the URL's organization."""
 
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from incidents.models import Incident, RootCauseCategory, Runbook, Service
-from postmortems.enums import ActionItemPriority, ActionItemStatus, DrillStatus, PostMortemStatus
+from postmortems.enums import DRILL_SETTABLE_STATUSES, ActionItemPriority, ActionItemStatus, PostMortemStatus
 from postmortems.models import ActionItem, Drill, PostMortem, TimelineEntry, TrainingRecord, Why
 from tenancy.api_base import OrgMemberField, OrgRelatedField
 from tenancy.serializers import UserSummarySerializer
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class IncidentNumberField(serializers.Field):
     """An incident of the URL's organization, by its number (how people and the API name incidents)."""
 
@@ -172,7 +175,7 @@ class DrillWriteSerializer(serializers.Serializer):
 class DrillUpdateSerializer(DrillWriteSerializer):
     title = serializers.CharField(max_length=200, required=False)
     scheduled_at = serializers.DateTimeField(required=False)
-    status = serializers.ChoiceField(choices=[DrillStatus.SCHEDULED, DrillStatus.CANCELLED], required=False)
+    status = serializers.ChoiceField(choices=DRILL_SETTABLE_STATUSES, required=False)
     outcome_notes = serializers.CharField(required=False, allow_blank=True)
     findings = serializers.CharField(required=False, allow_blank=True)
 
