@@ -33,6 +33,10 @@ def _money(amount: Decimal, currency: str) -> str:
     return f"{symbol}{text}" if symbol else f"{text} {currency.upper()}"
 
 
+def _count(number) -> str:
+    return f"{int(number):,}" if float(number).is_integer() else f"{number:,}"
+
+
 def _downtime_minutes(incident) -> int | None:
     start = incident.impact_started_at or incident.detected_at
     if incident.resolved_at is None:
@@ -50,7 +54,7 @@ def _impact_lines(postmortem: PostMortem) -> list[str]:
         lines.append(f"- Revenue loss: ~{_money(postmortem.revenue_lost, postmortem.revenue_currency)}{suffix}")
     if postmortem.applications_missed is not None:
         lines.append(f"- Applications missed: ~{postmortem.applications_missed:,}")
-    lines += [f"- {label}: ~{number:,}" for label, number in (postmortem.other_impact or {}).items()]
+    lines += [f"- {label}: ~{_count(number)}" for label, number in (postmortem.other_impact or {}).items()]
     return lines
 
 

@@ -100,6 +100,7 @@ def test_export_adds_the_five_whys_and_category_under_root_cause(plan_postmortem
         {"why": "Why did the API fail", "because": "the pool was exhausted."},
         {"why": "Why was the pool exhausted?", "because": "connections leaked."}])
     text = render.postmortem_markdown(postmortem)
+    assert "- Applications missed: ~25\n" in text
     assert ("Application code not using context managers → connections leaked.\n\nCategory: Code defect\n\n"
             "Five whys:\n1. Why did the API fail? Because the pool was exhausted.\n"
             "2. Why was the pool exhausted? Because connections leaked.\n\n## Impact") in text

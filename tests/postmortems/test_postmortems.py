@@ -165,6 +165,7 @@ def test_api_edits_content_timeline_and_whys(org, member_of, p1_incident):
                                    "other_impact": {"Support tickets": 40}})
     assert response.status_code == 200, response.json()
     assert response.json()["users_affected"] == 500
+    assert "- Support tickets: ~40\n" in client.get(base + "export.md").content.decode()
     assert client.patch(base, {"users_affected": -1}).json()["errors"].keys() == {"users_affected"}
     assert client.patch(base, {"status": "bogus"}).status_code == 400
     response = client.post(base + "timeline/", {"at": "2026-10-13T14:40:00Z", "text": "Identified root cause"})
