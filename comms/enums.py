@@ -64,6 +64,9 @@ class WebhookEvent(models.TextChoices):
     ACKNOWLEDGED = "incident.acknowledged", "Incident acknowledged"
     STATUS_CHANGED = "incident.status_changed", "Incident status changed"
     RESOLVED = "incident.resolved", "Incident resolved"
+    ACTION_ITEM_CREATED = "action_item.created", "Action item created"
+    ACTION_ITEM_UPDATED = "action_item.updated", "Action item updated"
+    ACTION_ITEM_COMPLETED = "action_item.completed", "Action item completed"
 
 
 class DeliveryState(models.TextChoices):

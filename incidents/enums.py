@@ -57,6 +57,7 @@ class TimelineKind(models.TextChoices):
     MAINTENANCE_SUPPRESSED = "maintenance_suppressed", "Suppressed by maintenance"
     POSTMORTEM_CREATED = "postmortem_created", "Post-mortem created"
     POSTMORTEM_PUBLISHED = "postmortem_published", "Post-mortem published"
+    POSTMORTEM_WAIVED = "postmortem_waived", "Post-mortem waived"
     SYSTEM = "system", "System"
 
 

@@ -112,7 +112,8 @@ class IncidentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Incident
         fields = ["id", "number", "title", "description", "severity", "service", "service_name", "status",
-                  "commander", "detected_at", "acknowledged_at", "resolved_at", "closed_at", "customer_impact",
+                  "commander", "detected_at", "acknowledged_at", "resolved_at", "closed_at", "impact_started_at",
+                  "mitigated_at", "customer_impact",
                   "root_cause", "root_cause_category", "is_drill", "war_room_url", "alert_count", "source",
                   "allowed_transitions", "created_at", "updated_at", "paging_warning"]
         read_only_fields = fields
@@ -160,6 +161,7 @@ class IncidentUpdateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=300, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
     customer_impact = serializers.CharField(required=False, allow_blank=True)
+    impact_started_at = serializers.DateTimeField(required=False, allow_null=True)
     war_room_url = serializers.CharField(max_length=500, required=False, allow_blank=True)
     severity = OrgSlugRelatedField(slug_field="name", queryset=Severity.objects.all(), required=False)
     commander = OrgMemberField(required=False)

@@ -93,11 +93,16 @@ class Notification(OrganizationOwned):
 
 
 class WebhookDelivery(OrganizationOwned):
-    """One incident event for one org webhook endpoint, retried with backoff, delivered in order per incident."""
+    """One event for one org webhook endpoint, retried with backoff, delivered in order per incident (incident
+    events, keyed by their timeline event) or per subject (other events, e.g. ``action_item:42``, keyed by
+    ``event_key``)."""
 
     endpoint = models.ForeignKey("comms.WebhookEndpoint", on_delete=models.CASCADE, related_name="deliveries")
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="+")
-    timeline_event_id = models.BigIntegerField()
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="+", null=True, blank=True)
+    timeline_event_id = models.BigIntegerField(null=True, blank=True)
+    subject = models.CharField(max_length=100, blank=True, help_text='What a non-incident event is about.')
+    event_key = models.CharField(max_length=200, blank=True,
+                                 help_text="The idempotency key of a non-incident event (one delivery per endpoint).")
     delivery_id = models.UUIDField(default=uuid.uuid4, unique=True, help_text="The idempotency id receivers see.")
     event = models.CharField(max_length=40)
     payload = models.JSONField(default=dict)
@@ -114,7 +119,9 @@ class WebhookDelivery(OrganizationOwned):
         ordering = ["incident_id", "timeline_event_id", "id"]
         verbose_name_plural = "webhook deliveries"
         constraints = [models.UniqueConstraint(fields=["endpoint", "timeline_event_id"],
-                                               name="webhookdelivery_unique_event")]
+                                               name="webhookdelivery_unique_event"),
+                       models.UniqueConstraint(fields=["endpoint", "event_key"], condition=~models.Q(event_key=""),
+                                               name="webhookdelivery_unique_key")]
         indexes = [models.Index(fields=["state", "next_attempt_at"], name="comms_webhook_due")]
 
     def __str__(self) -> str:

@@ -1,4 +1,5 @@
-"""Outbound org webhooks: incident events POSTed to the org's endpoints, signed, retried, in order.
+"""Outbound org webhooks: incident events (and others apps', e.g. action items) POSTed to the org's
+endpoints, signed, retried, in order.
 
 Each (endpoint, timeline event) is one ``WebhookDelivery`` row with its own idempotency id
 (``X-Foghorn-Delivery``). A row is only sent once every earlier row of the same endpoint and
@@ -80,9 +81,42 @@ def webhook_deliveries_create(*, event) -> int:
     return created_count
 
 
+@transaction.atomic
+def webhook_event_publish(*, organization_id: int, event: str, subject: str, key: str, data: dict,
+                          occurred_at: datetime | None = None) -> int:
+    """Queue a non-incident event (e.g. ``action_item.updated`` about ``action_item:42``) for every active
+    endpoint of the org that wants it, signed and retried like incident events and delivered in order
+    per subject. ``key`` makes it idempotent: one delivery per (endpoint, key). Returns how many were queued."""
+    created_count = 0
+    now = timezone.now()
+    for endpoint in WebhookEndpoint.objects.filter(organization_id=organization_id, is_active=True):
+        if endpoint.events and event not in endpoint.events:
+            continue
+        delivery = WebhookDelivery(organization_id=organization_id, endpoint=endpoint, subject=subject,
+                                   event_key=key, event=event, next_attempt_at=now, nudged_at=now)
+        delivery.payload = {"id": str(delivery.delivery_id), "event": event,
+                            "occurred_at": (occurred_at or now).isoformat(), "subject": subject, "data": data}
+        row, created = WebhookDelivery.objects.get_or_create(
+            endpoint=endpoint, event_key=key,
+            defaults={field: getattr(delivery, field) for field in (
+                "organization_id", "subject", "event", "next_attempt_at", "nudged_at", "payload", "delivery_id")})
+        if created:
+            created_count += 1
+            nudge.webhook_on_commit(row.pk)
+    return created_count
+
+
+def _in_line(delivery: WebhookDelivery):
+    """The deliveries of the same endpoint and incident (or subject), in their order."""
+    line = WebhookDelivery.objects.filter(endpoint_id=delivery.endpoint_id, state=D.PENDING)
+    if delivery.timeline_event_id is None:
+        return line.filter(incident__isnull=True, subject=delivery.subject), "pk"
+    return line.filter(incident_id=delivery.incident_id), "timeline_event_id"
+
+
 def _earlier_pending(delivery: WebhookDelivery) -> bool:
-    return WebhookDelivery.objects.filter(endpoint_id=delivery.endpoint_id, incident_id=delivery.incident_id,
-                                          state=D.PENDING, timeline_event_id__lt=delivery.timeline_event_id).exists()
+    line, order = _in_line(delivery)
+    return line.filter(**{f"{order}__lt": getattr(delivery, order)}).exists()
 
 
 def _claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
@@ -162,9 +196,8 @@ def _record(delivery_id: int, status_code: int | None, error: str, not_before: d
         delivery.save()
         return "retry"
     delivery.save()
-    following = (WebhookDelivery.objects.filter(endpoint_id=delivery.endpoint_id, incident_id=delivery.incident_id,
-                                                state=D.PENDING, timeline_event_id__gt=delivery.timeline_event_id)
-                 .order_by("timeline_event_id").first())
+    line, order = _in_line(delivery)
+    following = line.filter(**{f"{order}__gt": getattr(delivery, order)}).order_by(order).first()
     if following is not None:
         nudge.webhook_on_commit(following.pk)
     return outcome

@@ -34,6 +34,10 @@ class Incident(OrganizationOwned):
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    impact_started_at = models.DateTimeField(null=True, blank=True,
+                                             help_text="When users started to be affected, if known (editable).")
+    mitigated_at = models.DateTimeField(null=True, blank=True, editable=False,
+                                        help_text="The first move to monitoring (impact contained).")
     monitoring_since = models.DateTimeField(null=True, blank=True, editable=False,
                                             help_text="When the current stay in monitoring began.")
     customer_impact = models.TextField(blank=True)
@@ -56,6 +60,11 @@ class Incident(OrganizationOwned):
             models.Index(fields=["organization", "status"], name="incident_org_status"),
             models.Index(fields=["organization", "-detected_at"], name="incident_org_detected"),
             models.Index(fields=["status", "monitoring_since"], name="incident_monitoring"),
+            # The metrics (postmortems.selectors) read only these columns of real incidents: index-only scans.
+            models.Index(fields=["organization", "detected_at"], name="incident_metrics",
+                         include=["severity", "service", "created_at", "acknowledged_at", "mitigated_at",
+                                  "resolved_at", "impact_started_at", "root_cause_category"],
+                         condition=models.Q(is_drill=False)),
         ]
 
     def __str__(self) -> str:

@@ -4,6 +4,7 @@ transaction, locks the incident row (``select_for_update``) and writes exactly o
 the apps that react through ``incidents.events`` after commit. ``catalog`` holds the
 organization's configuration (severities, services, categories, runbooks)."""
 
+from incidents.guards import register_close_guard
 from incidents.services.alerts import incident_alert_add, incident_alert_join
 from incidents.services.catalog import (
     catalog_object_delete,
@@ -22,6 +23,7 @@ from incidents.services.catalog import (
 )
 from incidents.services.changes import change_event_record
 from incidents.services.common import history_at, incident_lock, person, timeline_event_record
+from incidents.services.history import incident_import
 from incidents.services.lifecycle import (
     incident_acknowledge,
     incident_assign_commander,
@@ -53,6 +55,7 @@ __all__ = [
     "incident_change_severity",
     "incident_checklist_update",
     "incident_create",
+    "incident_import",
     "incident_lock",
     "incident_monitoring_tick",
     "incident_note_add",
@@ -62,6 +65,7 @@ __all__ = [
     "incident_update_details",
     "participant_add",
     "person",
+    "register_close_guard",
     "root_cause_category_create",
     "root_cause_category_delete",
     "root_cause_category_update",

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from incidents import states
+from incidents import guards, states
 from incidents.enums import OPEN_STATUSES, ChecklistKind, IncidentStatus, ParticipantRole, TimelineKind
 from incidents.models import (
     ChecklistItem,
@@ -150,9 +150,11 @@ def _apply_move(incident: Incident, status: str, now: datetime) -> dict:
         incident.acknowledged_at = now
     if status == S.MONITORING:
         incident.monitoring_since = now
+        incident.mitigated_at = incident.mitigated_at or now
     elif previous == S.MONITORING:
         incident.monitoring_since = None
     if status == S.CLOSED:
+        guards.close_check(incident)
         incident.closed_at = now
     if states.is_reopen(previous, status):
         extra["previous_resolved_at"] = incident.resolved_at
@@ -329,8 +331,9 @@ def incident_assign_commander(*, incident: Incident, commander: User, actor: Use
 
 @transaction.atomic
 def incident_update_details(*, incident: Incident, actor: User | None = None, **changes) -> Incident:
-    """Edit the free-text fields (title, description, customer_impact, war_room_url)."""
-    editable = {"title", "description", "customer_impact", "war_room_url"}
+    """Edit the free-text fields (title, description, customer_impact, war_room_url) and when the impact
+    started (``impact_started_at``, known only afterwards, e.g. from a post-mortem)."""
+    editable = {"title", "description", "customer_impact", "war_room_url", "impact_started_at"}
     unknown = set(changes) - editable
     if unknown:
         raise ApplicationError("Not editable here.", {name: ["Not editable here."] for name in sorted(unknown)})

@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 
-from incidents import services
+from incidents import guards, services
 from incidents.enums import IncidentStatus as S
 from incidents.enums import TimelineKind
 from incidents.models import Incident, TimelineEvent
@@ -226,3 +226,19 @@ def test_timeline_is_append_only(incident):
         TimelineEvent.objects.filter(pk=event.pk).update(kind="note")
     with pytest.raises(AppendOnlyError):
         TimelineEvent.objects.filter(pk=event.pk).delete()
+
+
+def test_close_guards_refuse_with_their_reasons(incident):
+    def needs_review(candidate):
+        return f"#{candidate.number} needs a review."
+
+    guards.register_close_guard(needs_review)
+    guards.register_close_guard(needs_review)  # once
+    try:
+        incident = bring_to(incident, S.RESOLVED)
+        with pytest.raises(ConflictError) as refused:
+            services.incident_transition(incident=incident, status=S.CLOSED)
+        assert refused.value.errors == {"status": [f"#{incident.number} needs a review."]}
+    finally:
+        guards.unregister_close_guard(needs_review)
+    assert services.incident_transition(incident=incident, status=S.CLOSED).status == S.CLOSED

@@ -1,0 +1,242 @@
+"""Leadership's console for post-mortems, the action-item tracker, drills and training. Thin: every
+write goes through ``postmortems.services``."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+
+from postmortems import services
+from postmortems.enums import OPEN_ITEM_STATUSES
+from postmortems.models import ActionItem, Drill, Mail, PostMortem, TimelineEntry, TrainingRecord, Why
+from tenancy.admin_base import OrganizationScopedModelAdmin, OrganizationScopedTabularInline, ReadOnlyAdminMixin
+from tenancy.errors import ApplicationError
+
+
+def _changes(form, names) -> dict:
+    return {name: form.cleaned_data[name] for name in form.changed_data if name in names}
+
+
+class _ServiceAdmin(OrganizationScopedModelAdmin):
+    """save/delete through services; a refusal is shown as an error message, nothing is written."""
+
+    def _guard(self, request, obj):
+        if not self._allowed(request, obj):
+            raise PermissionDenied
+
+    def _run(self, request, write) -> None:
+        try:
+            write()
+        except ApplicationError as error:
+            self.message_user(request, error.message, messages.ERROR)
+
+    def delete_model(self, request, obj):
+        self._guard(request, obj)
+        self._run(request, lambda: services.object_delete(obj=obj))
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+class TimelineEntryInline(ReadOnlyAdminMixin, OrganizationScopedTabularInline):
+    model = TimelineEntry
+    extra = 0
+    fields = ["at", "text", "source"]
+    readonly_fields = fields
+
+
+class WhyInline(ReadOnlyAdminMixin, OrganizationScopedTabularInline):
+    model = Why
+    extra = 0
+    fields = ["position", "why", "because"]
+    readonly_fields = fields
+
+
+class ActionItemInline(ReadOnlyAdminMixin, OrganizationScopedTabularInline):
+    model = ActionItem
+    extra = 0
+    fields = ["title", "owner", "due_date", "priority", "status", "done_at"]
+    readonly_fields = fields
+    show_change_link = True
+
+
+@admin.register(PostMortem)
+class PostMortemAdmin(_ServiceAdmin):
+    list_display = ["__str__", "organization", "status", "owner", "due_at", "meeting_at", "published_at",
+                    "waived_at"]
+    list_filter = ["status", "organization"]
+    list_select_related = ["incident", "organization", "owner"]
+    search_fields = ["incident__title", "summary", "root_cause"]
+    readonly_fields = ["organization", "incident", "status", "published_at", "waived_at", "waived_by",
+                       "waived_reason", "meeting_at", "created_at"]
+    fields = ["organization", "incident", "status", "owner", "attendees", "due_at", "summary", "root_cause",
+              "root_cause_category", "users_affected", "revenue_lost", "revenue_currency", "applications_missed",
+              "other_impact", "went_well", "went_poorly", "lessons", "meeting_at", "published_at", "waived_at",
+              "waived_by", "waived_reason", "created_at"]
+    filter_horizontal = ["attendees"]
+    inlines = [TimelineEntryInline, WhyInline, ActionItemInline]
+    actions = ["send_to_review", "publish"]
+
+    def has_add_permission(self, request, *args):
+        return False  # opened when an incident resolves, or through the API
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        self._guard(request, obj)
+        changes = _changes(form, services.postmortem.EDITABLE)
+        attendees = changes.pop("attendees", None)
+        if attendees is not None:
+            changes["attendees"] = list(attendees)
+        stored = PostMortem.objects.get(pk=obj.pk)
+        self._run(request, lambda: services.postmortem_update(postmortem=stored, actor=request.user, **changes))
+
+    def save_related(self, request, form, formsets, change):
+        pass  # attendees are set by postmortem_update; the inlines are read-only
+
+    def _move(self, request, queryset, status):
+        for postmortem in queryset:
+            self._run(request, lambda p=postmortem: services.postmortem_update(postmortem=p, actor=request.user,
+                                                                               status=status))
+
+    @admin.action(description="Send the selected post-mortems to review")
+    def send_to_review(self, request, queryset):
+        self._move(request, queryset, "in_review")
+
+    @admin.action(description="Publish the selected post-mortems")
+    def publish(self, request, queryset):
+        self._move(request, queryset, "published")
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = "overdue"
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Overdue"), ("no", "Not overdue")]
+
+    def queryset(self, request, queryset):
+        overdue = {"status__in": OPEN_ITEM_STATUSES, "due_date__lt": timezone.localdate()}
+        if self.value() == "yes":
+            return queryset.filter(**overdue)
+        if self.value() == "no":
+            return queryset.exclude(**overdue)
+        return queryset
+
+
+ITEM_FIELDS = ["title", "owner", "due_date", "priority", "status", "tracker_url"]
+
+
+@admin.register(ActionItem)
+class ActionItemAdmin(_ServiceAdmin):
+    """The tracker: filter by owner, status, overdue and incident."""
+
+    list_display = ["title", "organization", "incident", "owner", "due_date", "priority", "status", "done_at"]
+    list_filter = [("owner", admin.RelatedOnlyFieldListFilter), "status", OverdueFilter,
+                   ("incident", admin.RelatedOnlyFieldListFilter), "priority", "organization"]
+    list_select_related = ["organization", "incident", "owner"]
+    search_fields = ["title"]
+    fields = ["organization", "postmortem", "incident", *ITEM_FIELDS, "done_at", "version"]
+    readonly_fields = ["done_at", "version"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "organization", "postmortem", "incident"] if obj else self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # "won't do" keeps the record
+
+    def save_model(self, request, obj, form, change):
+        self._guard(request, obj)
+        if change:
+            stored = ActionItem.objects.get(pk=obj.pk)
+            self._run(request, lambda: services.action_item_update(item=stored, **_changes(form, ITEM_FIELDS)))
+            return
+        data = {name: form.cleaned_data.get(name) for name in ITEM_FIELDS}
+        data["tracker_url"] = data["tracker_url"] or ""
+        self._run(request, lambda: services.action_item_create(
+            organization=form.cleaned_data["organization"], postmortem=form.cleaned_data.get("postmortem"),
+            incident=form.cleaned_data.get("incident"), **data))
+
+
+class TrainingRecordInline(ReadOnlyAdminMixin, OrganizationScopedTabularInline):
+    model = TrainingRecord
+    extra = 0
+    fields = ["user", "course", "completed_at", "expires_at"]
+    readonly_fields = fields
+
+
+DRILL_FIELDS = ["title", "runbook", "scenario", "severity_name", "service", "scheduled_at", "facilitator",
+                "participants"]
+
+
+@admin.register(Drill)
+class DrillAdmin(_ServiceAdmin):
+    list_display = ["title", "organization", "scheduled_at", "status", "facilitator", "incident", "completed_at"]
+    list_filter = ["status", "organization"]
+    list_select_related = ["organization", "facilitator", "incident"]
+    fields = ["organization", *DRILL_FIELDS, "status", "incident", "started_at", "completed_at", "outcome_notes",
+              "findings"]
+    readonly_fields = ["status", "incident", "started_at", "completed_at"]
+    filter_horizontal = ["participants"]
+    inlines = [TrainingRecordInline]
+    actions = ["run", "complete"]
+
+    def save_model(self, request, obj, form, change):
+        self._guard(request, obj)
+        if change:
+            stored = Drill.objects.get(pk=obj.pk)
+            changes = _changes(form, [*DRILL_FIELDS, "outcome_notes", "findings"])
+            if "participants" in changes:
+                changes["participants"] = list(changes["participants"])
+            self._run(request, lambda: services.drill_update(drill=stored, **changes))
+            return
+        data = {name: form.cleaned_data.get(name) for name in DRILL_FIELDS}
+        data["participants"] = list(data["participants"] or [])
+        self._run(request, lambda: services.drill_create(organization=form.cleaned_data["organization"], **data))
+
+    def save_related(self, request, form, formsets, change):
+        pass  # participants are set by the service; the inline is read-only
+
+    @admin.action(description="Run the selected drills (opens a drill incident)")
+    def run(self, request, queryset):
+        for drill in queryset:
+            self._run(request, lambda d=drill: services.drill_run(drill=d, actor=request.user))
+
+    @admin.action(description="Complete the selected drills (records training)")
+    def complete(self, request, queryset):
+        for drill in queryset:
+            self._run(request, lambda d=drill: services.drill_complete(drill=d))
+
+
+TRAINING_FIELDS = ["user", "course", "completed_at", "expires_at", "evidence_url"]
+
+
+@admin.register(TrainingRecord)
+class TrainingRecordAdmin(_ServiceAdmin):
+    list_display = ["user", "course", "organization", "completed_at", "expires_at", "drill"]
+    list_filter = ["organization", ("user", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["organization", "user", "drill"]
+    fields = ["organization", *TRAINING_FIELDS, "drill"]
+    readonly_fields = ["drill"]
+
+    def save_model(self, request, obj, form, change):
+        self._guard(request, obj)
+        if change:
+            stored = TrainingRecord.objects.get(pk=obj.pk)
+            self._run(request, lambda: services.training_record_update(record=stored,
+                                                                       **_changes(form, TRAINING_FIELDS)))
+            return
+        data = {name: form.cleaned_data.get(name) for name in TRAINING_FIELDS}
+        data["evidence_url"] = data["evidence_url"] or ""
+        self._run(request, lambda: services.training_record_create(organization=form.cleaned_data["organization"],
+                                                                   **data))
+
+
+@admin.register(Mail)
+class MailAdmin(ReadOnlyAdminMixin, OrganizationScopedModelAdmin):
+    """The ledger of invitations, reminders and monthly reviews (written by services only)."""
+
+    list_display = ["kind", "to", "subject", "organization", "state", "attempts", "created_at", "sent_at"]
+    list_filter = ["kind", "state", "organization"]
+    search_fields = ["to", "subject", "key"]
