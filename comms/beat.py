@@ -8,4 +8,6 @@ TICK_EXPIRES = 10
 
 BEAT_SCHEDULE = {
     "comms-tick": {"task": "comms.tick", "schedule": conf.tick_seconds(), "options": {"expires": TICK_EXPIRES}},
+    "comms-cadence-tick": {"task": "comms.cadence_tick", "schedule": conf.cadence_tick_seconds(),
+                           "options": {"expires": TICK_EXPIRES}},
 }

@@ -58,6 +58,7 @@ class TimelineKind(models.TextChoices):
     POSTMORTEM_CREATED = "postmortem_created", "Post-mortem created"
     POSTMORTEM_PUBLISHED = "postmortem_published", "Post-mortem published"
     SYSTEM = "system", "System"
+    UPDATE_OVERDUE = "update_overdue", "Status update overdue"
 
 
 class ParticipantRole(models.TextChoices):

@@ -1,6 +1,7 @@
 """The API's shapes. Output serializers are read-only; inputs are plain serializers whose
 foreign keys only accept objects of the URL's organization."""
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -107,17 +108,23 @@ class IncidentSerializer(serializers.ModelSerializer):
     commander = UserSummarySerializer(read_only=True, allow_null=True)
     root_cause_category = serializers.PrimaryKeyRelatedField(read_only=True)
     allowed_transitions = serializers.SerializerMethodField()
+    update_overdue = serializers.SerializerMethodField(
+        help_text="True when the incident is open and its next status update (next_update_at) is past due.")
 
     class Meta:
         model = Incident
         fields = ["id", "number", "title", "description", "severity", "service", "service_name", "status",
                   "commander", "detected_at", "acknowledged_at", "resolved_at", "closed_at", "customer_impact",
                   "root_cause", "root_cause_category", "is_drill", "war_room_url", "alert_count", "source",
-                  "allowed_transitions", "created_at", "updated_at"]
+                  "allowed_transitions", "created_at", "updated_at", "next_update_at", "update_overdue"]
         read_only_fields = fields
 
     def get_allowed_transitions(self, incident: Incident) -> list[str]:
         return states.allowed_transitions(incident.status)
+
+    def get_update_overdue(self, incident: Incident) -> bool:
+        due = incident.next_update_at
+        return bool(due is not None and incident.is_open and due < timezone.now())
 
 
 class IncidentDetailSerializer(IncidentSerializer):

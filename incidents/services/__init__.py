@@ -3,6 +3,7 @@ transaction, locks the incident row (``select_for_update``) and writes exactly o
 ``TimelineEvent`` for the change it makes (none when it changes nothing). The event reaches
 the apps that react through ``incidents.events`` after commit."""
 
+from incidents.services.cadence import incident_next_update_set
 from incidents.services.common import incident_lock, person, timeline_event_record
 from incidents.services.lifecycle import (
     incident_acknowledge,
@@ -34,6 +35,7 @@ __all__ = [
     "incident_create",
     "incident_lock",
     "incident_monitoring_tick",
+    "incident_next_update_set",
     "incident_note_add",
     "incident_resolve",
     "incident_transition",
