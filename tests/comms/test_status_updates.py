@@ -161,7 +161,7 @@ def test_apply_status_moves_the_incident_only_along_legal_transitions(org, make_
 
 
 def test_status_update_api(org, make_member, receiver, api_client_for, django_capture_on_commit_callbacks):
-    incident, john = plan_incident(org, make_member, receiver)
+    incident, _john = plan_incident(org, make_member, receiver)
     responder = make_member(org, Role.RESPONDER)
     viewer = make_member(org, Role.VIEWER)
     base = {"org_slug": org.slug, "number": incident.number}
@@ -174,7 +174,8 @@ def test_status_update_api(org, make_member, receiver, api_client_for, django_ca
     assert client.get(draft_url, {"audience": "everyone"}).status_code == 400
     assert api_client_for(viewer).post(list_url, {"audience": "internal", "status": "fixing"}).status_code == 403
     bad = client.post(list_url, {"audience": "internal", "status": "panicking"})
-    assert bad.status_code == 400 and "status" in bad.json()["errors"]
+    assert bad.status_code == 400
+    assert "status" in bad.json()["errors"]
     with django_capture_on_commit_callbacks(execute=True):
         created = client.post(list_url, {"audience": "internal", "status": "investigating", "eta": "1 hour"})
     assert created.status_code == 201, created.content
@@ -182,6 +183,7 @@ def test_status_update_api(org, make_member, receiver, api_client_for, django_ca
     listed = api_client_for(viewer).get(list_url).json()["results"]
     assert [u["id"] for u in listed] == [created.json()["id"]]
     shown = client.get(reverse("incidents-detail", kwargs=base)).json()
-    assert shown["next_update_at"] is not None and shown["update_overdue"] is False
+    assert shown["next_update_at"] is not None
+    assert shown["update_overdue"] is False
     illegal = client.post(list_url, {"audience": "internal", "status": "monitoring", "apply_status": True})
     assert illegal.status_code == 409
