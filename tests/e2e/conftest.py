@@ -103,14 +103,16 @@ def celery_env(real_broker, live_server):
 
 @pytest.fixture
 def start_worker(celery_env, tmp_path):
-    """start_worker(concurrency=1, pool="prefork") -> CeleryProcess, stopped after the test."""
+    """start_worker(concurrency=1, pool="prefork", queues=None) -> CeleryProcess, stopped after the test.
+    ``queues`` ("bulk", "celery,bulk"): the queues it consumes; default Celery's default queue only."""
     started: list[CeleryProcess] = []
 
-    def start(concurrency: int = 1, pool: str = "prefork", name: str | None = None) -> CeleryProcess:
+    def start(concurrency: int = 1, pool: str = "prefork", name: str | None = None,
+              queues: str | None = None) -> CeleryProcess:
         name = name or f"worker{len(started)}"
         args = [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO",
                 "--pool", pool, "--concurrency", str(concurrency), "--without-gossip", "--without-mingle",
-                "--without-heartbeat", "--hostname", f"{name}@%h"]
+                "--without-heartbeat", "--hostname", f"{name}@%h", *(["-Q", queues] if queues else [])]
         process = CeleryProcess(name, args, celery_env, tmp_path / f"{name}.log")
         started.append(process)
         return process.start(ready_text=" ready.")
