@@ -38,13 +38,16 @@ def on_webhook_event(event) -> None:
     webhooks.webhook_deliveries_create(event=event)
 
 
-STATUS_KINDS = {TK.STATUS_UPDATE_POSTED, TK.ACKNOWLEDGED}
+STATUS_KINDS = {TK.STATUS_UPDATE_POSTED, TK.ACKNOWLEDGED, TK.RESOLVED}
 
 
 def on_status_event(event) -> None:
     """A posted internal or closure update goes to the severity's chat destinations; an acknowledgement
-    starts the update cadence (the first update is due one interval later)."""
+    starts the update cadence (the first update is due one interval later); a resolution offers the
+    closure message."""
     if event.kind == TK.STATUS_UPDATE_POSTED:
         status.status_update_deliver(status_update_id=(event.payload or {}).get("status_update_id"))
     elif event.kind == TK.ACKNOWLEDGED:
         cadence.cadence_first_due(incident=event.incident)
+    elif event.kind == TK.RESOLVED:
+        status.status_closure_offer(incident=event.incident)

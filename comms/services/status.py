@@ -180,3 +180,18 @@ def status_update_deliver(*, status_update_id: int) -> int:
             created_count += 1
             nudge.notification_on_commit(row.pk)
     return created_count
+
+
+@transaction.atomic
+def status_closure_offer(*, incident: Incident) -> bool:
+    """After resolution (the outbox, on ``resolved``): offer the closure message (plan 6.3) on the timeline,
+    with its draft, unless one was posted. Returns whether it offered."""
+    incident = _load(incident)
+    if incident.is_open or StatusUpdate.objects.filter(incident=incident, audience=Audience.CLOSURE).exists():
+        return False
+    draft = status_update_draft(incident=incident, audience=Audience.CLOSURE)
+    path = (f"/api/v1/orgs/{incident.organization.slug}/incidents/{incident.number}/status-updates/"
+            "draft/?audience=closure")
+    note(incident, TimelineKind.SYSTEM, "Resolved: the closure message is drafted; post it with audience "
+         "closure to send it where internal updates go.", closure_draft=draft["body"], draft_path=path)
+    return True

@@ -119,10 +119,14 @@ def test_the_closure_message_goes_where_internal_updates_go(
     incident, john = plan_incident(org, make_member, receiver)
     with pytest.raises(ConflictError):
         post(incident, john, audience="closure", status="resolved")
-    incident = resolve_as_in_the_plan(incident, john)
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = resolve_as_in_the_plan(incident, john)
+    offer = incident.timeline.filter(kind=TimelineKind.SYSTEM, payload__closure_draft__isnull=False).get()
+    assert offer.payload["closure_draft"] == CLOSURE_EXAMPLE
+    assert offer.payload["draft_path"].endswith("/status-updates/draft/?audience=closure")
     with django_capture_on_commit_callbacks(execute=True):
         update = post(incident, john, audience="closure", status="resolved")
-    assert update.body == CLOSURE_EXAMPLE.replace("15:15 UTC\nDuration", "15:15 UTC\nDuration")
+    assert update.body == CLOSURE_EXAMPLE
     assert update.next_update_at is None
     assert any("[RESOLVED] Database Connection Failure" in r.body.decode() for r in receiver.at("/incidents"))
     incident.refresh_from_db()
