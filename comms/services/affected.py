@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from comms import conf
+from comms import conf, sql
 from comms.models import AffectedUser
 from incidents import services as incident_services
 from incidents.models import Incident
@@ -25,7 +25,7 @@ COLUMN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
 MAX_COLUMNS = 20
 MAX_VALUE = 500
 MAX_REPORTED_ERRORS = 1000
-WRITE_BATCH = 2000
+LOOKUP_BATCH = 10_000
 
 
 @dataclass
@@ -170,23 +170,10 @@ def _merge(parsed: Parsed) -> tuple[dict[str, dict], int]:
 
 def _existing_keys(incident: Incident, keys: list[str]) -> set[str]:
     found: set[str] = set()
-    for start in range(0, len(keys), WRITE_BATCH):
-        found.update(AffectedUser.objects.filter(incident=incident, email_key__in=keys[start:start + WRITE_BATCH])
+    for start in range(0, len(keys), LOOKUP_BATCH):
+        found.update(AffectedUser.objects.filter(incident=incident, email_key__in=keys[start:start + LOOKUP_BATCH])
                      .values_list("email_key", flat=True))
     return found
-
-
-def _write(incident: Incident, people: list[dict]) -> None:
-    """Upsert in batches; a row without a name or columns keeps what was stored."""
-    groups: dict[tuple[bool, bool], list[AffectedUser]] = {}
-    for person in people:
-        groups.setdefault((bool(person["name"]), bool(person["extra"])), []).append(AffectedUser(
-            organization_id=incident.organization_id, incident=incident, **person))
-    for (has_name, has_extra), rows in groups.items():
-        update_fields = ["email"] + (["name"] if has_name else []) + (["extra"] if has_extra else [])
-        for start in range(0, len(rows), WRITE_BATCH):
-            AffectedUser.objects.bulk_create(rows[start:start + WRITE_BATCH], update_conflicts=True,
-                                             unique_fields=["incident", "email_key"], update_fields=update_fields)
 
 
 @transaction.atomic
@@ -208,7 +195,7 @@ def affected_users_import(*, incident: Incident, parsed: Parsed) -> dict:
     if stored + new > limit:
         raise ApplicationError(f"At most {limit} affected users per incident.",
                                {"users": [f"This import would make {stored + new}; at most {limit} per incident."]})
-    _write(incident, list(people.values()))
+    sql.affected_users_upsert(incident, list(people.values()))
     return {"valid": valid, "invalid": len(parsed.errors), "created": new, "merged": valid - new,
             "total": stored + new, "errors": errors}
 

@@ -5,6 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from comms import sql
 from comms.models import AffectedUser
 from tenancy.enums import Role
 from tests.comms.status_setup import plan_incident
@@ -114,3 +115,17 @@ def test_viewers_read_but_do_not_import(setup, org, make_member, api_client_for)
     viewer = api_client_for(make_member(org, Role.VIEWER))
     assert viewer.get(url).status_code == 200
     assert viewer.post(url, {"paste": "a@x.io"}, format="json").status_code == 403
+
+
+@pytest.mark.parametrize("portable", [False, True])
+def test_the_upsert_and_its_portable_twin_merge_alike(setup, portable):
+    incident, _client, _url = setup
+    first = [{"email": "Ann@x.io", "email_key": "ann@x.io", "name": "Ann", "extra": {"plan": "pro", "seat": "1"}}]
+    again = [{"email": "ann@x.io", "email_key": "ann@x.io", "name": "", "extra": {"plan": "team"}},
+             {"email": "bo@x.io", "email_key": "bo@x.io", "name": "Bo", "extra": {}}]
+    sql.affected_users_upsert(incident, first, portable=portable)
+    sql.affected_users_upsert(incident, again, portable=portable)
+    rows = {row.email_key: row for row in AffectedUser.objects.filter(incident=incident)}
+    assert (rows["ann@x.io"].email, rows["ann@x.io"].name) == ("ann@x.io", "Ann")
+    assert rows["ann@x.io"].extra == {"plan": "team", "seat": "1"}
+    assert rows["bo@x.io"].name == "Bo"
