@@ -236,3 +236,5 @@ class WebhookDeliveryAdmin(ReadOnlyAdminMixin, OrganizationScopedModelAdmin):
                     "next_attempt_at", "delivered_at"]
     list_filter = ["state", "event", "organization"]
     list_select_related = ["endpoint", "incident"]
+
+from comms import admin_status  # noqa: E402, F401 — registers the status-update and campaign pages

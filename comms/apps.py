@@ -14,6 +14,7 @@ class CommsConfig(AppConfig):
 
         events.register("comms.paging", handlers.on_paging_event, kinds=handlers.PAGING_KINDS)
         events.register("comms.webhooks", handlers.on_webhook_event, kinds=handlers.WEBHOOK_KINDS)
+        events.register("comms.status_updates", handlers.on_status_event, kinds=handlers.STATUS_KINDS)
         tracking.connect(receivers.on_anymail_tracking, dispatch_uid="comms.anymail_tracking")
         post_save.connect(receivers.on_membership_saved, sender=Membership, dispatch_uid="comms.member_defaults")
 

@@ -16,4 +16,8 @@ BEAT_SCHEDULE = {
     "comms-paging-start-missed": _every_tick("comms.paging_start_missed"),
     "comms-notifications-tick": _every_tick("comms.notifications_tick"),
     "comms-webhooks-tick": _every_tick("comms.webhooks_tick"),
+    "comms-cadence-tick": {"task": "comms.cadence_tick", "schedule": conf.cadence_tick_seconds(),
+                           "options": {"expires": TICK_EXPIRES}},
+    "comms-campaigns-tick": {"task": "comms.campaigns_tick", "schedule": conf.cadence_tick_seconds(),
+                             "options": {"expires": TICK_EXPIRES}},
 }

@@ -101,3 +101,33 @@ def beat_stale_seconds() -> float:
 
 def allow_private_urls() -> bool:
     return setting("FOGHORN_ALLOW_PRIVATE_URLS", False)
+
+
+def update_grace_seconds() -> int:
+    """An update this long past its due time is overdue (capped at a third of the severity's cadence)."""
+    return setting("COMMS_UPDATE_GRACE_SECONDS", 300)
+
+
+def cadence_tick_seconds() -> float:
+    """How often beat runs the cadence-reminder ticker."""
+    return setting("COMMS_CADENCE_TICK_SECONDS", 15.0)
+
+
+def campaign_batch_size() -> int:
+    """Recipients per ESP call of an affected-user campaign; 0 means the ESP's own batch limit."""
+    return setting("COMMS_CAMPAIGN_BATCH_SIZE", 0)
+
+
+def campaign_lease_seconds() -> int:
+    """A campaign whose sending worker has not checked in for this long is taken over by the ticker."""
+    return setting("COMMS_CAMPAIGN_LEASE_SECONDS", 60)
+
+
+def affected_users_max() -> int:
+    return setting("COMMS_AFFECTED_USERS_MAX", 100_000)
+
+
+def affected_users_max_upload_bytes() -> int:
+    """The largest CSV file accepted for affected users (a JSON or pasted body is capped by Django's
+    DATA_UPLOAD_MAX_MEMORY_SIZE)."""
+    return setting("COMMS_AFFECTED_USERS_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)

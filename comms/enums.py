@@ -91,3 +91,30 @@ class UpdateStatus(models.TextChoices):
     FIXING = "fixing", "Fixing"
     MONITORING = "monitoring", "Monitoring"
     RESOLVED = "resolved", "Resolved"
+
+
+class TemplateKind(models.TextChoices):
+    """The plan's message templates an org may edit (section 11, 6.3): each has a default text."""
+
+    INTERNAL = "internal", "Internal update (Slack #incidents)"
+    PUBLIC = "public", "External update (status page)"
+    PUBLIC_RESOLVED = "public_resolved", "External resolution (status page)"
+    CLOSURE = "closure", "Closure message (Slack)"
+    USER_EMAIL = "user_email", "Affected-user email (post-incident)"
+
+
+class ReminderStage(models.TextChoices):
+    """Where one due time of an incident's update cadence is: nothing sent yet, the "update due" reminder
+    sent, the "overdue" reminder sent (done), superseded by a newer update, or skipped (P3, resolved, drill)."""
+
+    PENDING = "pending", "Pending"
+    DUE_SENT = "due_sent", "Due reminder sent"
+    OVERDUE_SENT = "overdue_sent", "Overdue reminder sent"
+    SUPERSEDED = "superseded", "Superseded by an update"
+    SKIPPED = "skipped", "Skipped"
+
+
+class CampaignState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"

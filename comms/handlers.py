@@ -4,7 +4,7 @@ Handlers run after commit, at least once (the incidents outbox re-drives them): 
 they call is idempotent."""
 
 from comms.enums import RunState
-from comms.services import paging, realert, webhooks
+from comms.services import cadence, paging, realert, status, webhooks
 from incidents.enums import IncidentStatus, TimelineKind
 
 TK = TimelineKind
@@ -36,3 +36,18 @@ def on_paging_event(event) -> None:
 
 def on_webhook_event(event) -> None:
     webhooks.webhook_deliveries_create(event=event)
+
+
+STATUS_KINDS = {TK.STATUS_UPDATE_POSTED, TK.ACKNOWLEDGED, TK.RESOLVED}
+
+
+def on_status_event(event) -> None:
+    """A posted internal or closure update goes to the severity's chat destinations; an acknowledgement
+    starts the update cadence (the first update is due one interval later); a resolution offers the
+    closure message."""
+    if event.kind == TK.STATUS_UPDATE_POSTED:
+        status.status_update_deliver(status_update_id=(event.payload or {}).get("status_update_id"))
+    elif event.kind == TK.ACKNOWLEDGED:
+        cadence.cadence_first_due(incident=event.incident)
+    elif event.kind == TK.RESOLVED:
+        status.status_closure_offer(incident=event.incident)

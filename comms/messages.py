@@ -22,9 +22,24 @@ def _facts(incident) -> dict:
     }
 
 
+def _prewritten(notification, facts: dict) -> Message:
+    """A status update or cadence reminder: its text was written when the row was."""
+    return Message(
+        subject=notification.subject or facts["headline"], text=notification.body, short=notification.body,
+        incident_url=facts["incident_url"], idempotency_key=notification.idempotency_key,
+        tags=["foghorn", notification.purpose],
+        metadata={"notification_id": str(notification.pk), "idempotency_key": notification.idempotency_key,
+                  "organization_id": str(notification.organization_id), "incident_id": str(notification.incident_id)},
+        data={"idempotency_key": notification.idempotency_key, "purpose": notification.purpose,
+              "incident": {"id": notification.incident_id, "number": notification.incident.number}},
+    )
+
+
 def render(notification) -> Message:
     incident = notification.incident
     facts = _facts(incident)
+    if notification.body:
+        return _prewritten(notification, facts)
     ack_url = ""
     if notification.purpose == Purpose.PAGE and notification.recipient_id:
         ack_url = ack.ack_url(incident=incident, user=notification.recipient)

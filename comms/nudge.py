@@ -21,3 +21,11 @@ def notification_on_commit(notification_id: int) -> None:
 
 def webhook_on_commit(delivery_id: int) -> None:
     transaction.on_commit(lambda: _send("deliver_webhook", delivery_id))
+
+
+def campaign_on_commit(campaign_id: int) -> None:
+    transaction.on_commit(lambda: _send("campaign_send", campaign_id))
+
+
+def campaign_now(campaign_id: int) -> None:
+    _send("campaign_send", campaign_id)

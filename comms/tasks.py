@@ -5,7 +5,7 @@ due time in a row, and the beat tickers (``beat.py``, every few seconds) find it
 Sends run on the ``outbound`` queue (``settings.CELERY_TASK_ROUTES``), consumed by a threaded worker;
 the tickers and ``advance_run`` stay on the paging queue with the outbox."""
 
-from comms.services import delivery, paging, webhooks
+from comms.services import cadence, campaigns, delivery, paging, webhooks
 from comms.services.ticks import ticker_beat
 from tenancy.tasking import publish, task
 
@@ -58,3 +58,21 @@ def deliver_webhook(delivery_id: int) -> str:
 @task("comms.advance_run")
 def advance_run(run_id: int, expected_step: int, expected_loop: int) -> bool:
     return paging.escalation_advance(run_id=run_id, expected_step=expected_step, expected_loop=expected_loop)
+
+
+@task("comms.cadence_tick")
+def cadence_tick() -> int:
+    """Beat: send due and overdue status-update reminders."""
+    return cadence.cadence_tick()
+
+
+@task("comms.campaigns_tick")
+def campaigns_tick() -> int:
+    """Beat: re-queue campaigns whose sending worker stopped."""
+    return campaigns.campaigns_tick()
+
+
+@task("comms.campaign_send")
+def campaign_send(campaign_id: int) -> str:
+    """Routed to the ``bulk`` queue (``CELERY_TASK_ROUTES``): a campaign never waits in front of a page."""
+    return campaigns.campaign_send(campaign_id=campaign_id)

@@ -9,7 +9,7 @@ from django.http import HttpResponseBadRequest, HttpResponseNotFound
 from django.urls import URLPattern, include, path
 from rest_framework.routers import SimpleRouter
 
-from comms import api, views
+from comms import api, api_status, views
 
 router = SimpleRouter()
 router.register("contact-methods", api.ContactMethodViewSet, basename="contact-methods")
@@ -20,8 +20,16 @@ router.register("channel-throttles", api.ChannelThrottleViewSet, basename="chann
 router.register("webhook-endpoints", api.WebhookEndpointViewSet, basename="webhook-endpoints")
 router.register(r"incidents/(?P<number>[0-9]+)/notifications", api.IncidentNotificationViewSet,
                 basename="incident-notifications")
+router.register(r"incidents/(?P<number>[0-9]+)/status-updates", api_status.IncidentStatusUpdateViewSet,
+                basename="incident-status-updates")
+router.register(r"incidents/(?P<number>[0-9]+)/affected-users", api_status.IncidentAffectedUserViewSet,
+                basename="incident-affected-users")
+router.register("message-templates", api_status.MessageTemplateViewSet, basename="message-templates")
 
 org_urlpatterns = [
+    # Before the router: "email" would otherwise be taken for an affected user's id.
+    path("incidents/<int:number>/affected-users/email/", api_status.AffectedUserEmailView.as_view(),
+         name="incident-affected-users-email"),
     *router.urls,
     path("incidents/<int:number>/escalation/", api.IncidentEscalationView.as_view(), name="incident-escalation"),
     path("incidents/<int:number>/escalate/", api.IncidentEscalateView.as_view(), name="incident-escalate"),

@@ -249,6 +249,7 @@ SPECTACULAR_SETTINGS = {
         "PostMortemStatusEnum": "postmortems.enums.PostMortemStatus",
         "ActionItemStatusEnum": "postmortems.enums.ActionItemStatus",
         "DrillSettableStatusEnum": "postmortems.enums.DRILL_SETTABLE_STATUSES",
+        "UpdateStatusEnum": "comms.enums.UpdateStatus",
     },
 }
 
@@ -337,3 +338,16 @@ FOGHORN_ENCRYPTION_KEYS = env_list("FOGHORN_ENCRYPTION_KEY", "")
 # run command's default) it is a plain index, which is all the warning says.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
+# --- Status updates, cadence reminders, affected-user email (comms, issue 12) ------------------
+# Read through comms.conf (settings first, then the environment); listed here so they are declared.
+COMMS_UPDATE_GRACE_SECONDS = int(os.environ.get("COMMS_UPDATE_GRACE_SECONDS", "300"))
+COMMS_CADENCE_TICK_SECONDS = float(os.environ.get("COMMS_CADENCE_TICK_SECONDS", "15"))
+COMMS_CAMPAIGN_BATCH_SIZE = int(os.environ.get("COMMS_CAMPAIGN_BATCH_SIZE", "0"))  # 0: the ESP's own limit
+COMMS_CAMPAIGN_LEASE_SECONDS = int(os.environ.get("COMMS_CAMPAIGN_LEASE_SECONDS", "60"))
+COMMS_AFFECTED_USERS_MAX = int(os.environ.get("COMMS_AFFECTED_USERS_MAX", "100000"))
+COMMS_AFFECTED_USERS_MAX_UPLOAD_BYTES = int(os.environ.get("COMMS_AFFECTED_USERS_MAX_UPLOAD_BYTES",
+                                                           str(20 * 1024 * 1024)))
+# Bulk work (campaigns, subscriber mail) has its own queue and worker (Procfile "bulk"), so it never
+# delays paging. https://docs.celeryq.dev/en/stable/userguide/routing.html
+BULK_QUEUE = "bulk"
+CELERY_TASK_ROUTES["comms.campaign_send"] = {"queue": BULK_QUEUE}

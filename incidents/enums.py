@@ -59,6 +59,7 @@ class TimelineKind(models.TextChoices):
     POSTMORTEM_PUBLISHED = "postmortem_published", "Post-mortem published"
     POSTMORTEM_WAIVED = "postmortem_waived", "Post-mortem waived"
     SYSTEM = "system", "System"
+    UPDATE_OVERDUE = "update_overdue", "Status update overdue"
 
 
 class ParticipantRole(models.TextChoices):

@@ -1,6 +1,7 @@
 """The API's shapes. Output serializers are read-only; inputs are plain serializers whose
 foreign keys only accept objects of the URL's organization."""
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -108,6 +109,8 @@ class IncidentSerializer(serializers.ModelSerializer):
     commander = UserSummarySerializer(read_only=True, allow_null=True)
     root_cause_category = serializers.PrimaryKeyRelatedField(read_only=True)
     allowed_transitions = serializers.SerializerMethodField()
+    update_overdue = serializers.SerializerMethodField(
+        help_text="True when the incident is open and its next status update (next_update_at) is past due.")
 
     class Meta:
         model = Incident
@@ -115,11 +118,16 @@ class IncidentSerializer(serializers.ModelSerializer):
                   "commander", "detected_at", "acknowledged_at", "resolved_at", "closed_at", "impact_started_at",
                   "mitigated_at", "customer_impact",
                   "root_cause", "root_cause_category", "is_drill", "war_room_url", "alert_count", "source",
-                  "allowed_transitions", "created_at", "updated_at", "paging_warning"]
+                  "allowed_transitions", "created_at", "updated_at", "paging_warning", "next_update_at",
+                  "update_overdue"]
         read_only_fields = fields
 
     def get_allowed_transitions(self, incident: Incident) -> list[str]:
         return states.allowed_transitions(incident.status)
+
+    def get_update_overdue(self, incident: Incident) -> bool:
+        due = incident.next_update_at
+        return bool(due is not None and incident.is_open and due < timezone.now())
 
 
 class ChangeEventSerializer(serializers.ModelSerializer):

@@ -80,10 +80,20 @@ class Notification(OrganizationOwned):
     failed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Messages not built from the incident alone (status updates, cadence reminders) carry their text.
+    subject = models.CharField(max_length=300, blank=True)
+    body = models.TextField(blank=True)
+    status_update = models.ForeignKey("comms.StatusUpdate", on_delete=models.SET_NULL, null=True, blank=True,
+                                      related_name="notifications")
+    campaign = models.ForeignKey("comms.EmailCampaign", on_delete=models.CASCADE, null=True, blank=True,
+                                 related_name="notifications")
+    affected_user = models.ForeignKey("comms.AffectedUser", on_delete=models.SET_NULL, null=True, blank=True,
+                                      related_name="+")
 
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [
+            models.Index(fields=["campaign", "state"], name="comms_notification_campaign"),
             models.Index(fields=["state", "due_at"], name="comms_notification_due"),
             models.Index(fields=["organization", "channel", "address", "sent_at"], name="comms_notification_throttle"),
         ]

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from comms.enums import Audience, UpdateStatus
+from comms.enums import Audience, ReminderStage, UpdateStatus
 from incidents.models import Incident
 from tenancy.models import OrganizationOwned
 
@@ -46,3 +46,28 @@ class StatusUpdate(OrganizationOwned):
 
     def __str__(self) -> str:
         return f"{self.get_audience_display()} update on #{self.incident.number}: {self.get_status_display()}"
+
+
+class UpdateReminder(OrganizationOwned):
+    """One due time of an incident's update cadence: the row is the schedule of its two reminders
+    ("update due" at ``due_at``, "overdue" after the grace period). The beat ticker claims rows whose
+    ``check_at`` has come (``select_for_update(skip_locked=True)``) and moves ``stage`` forward, so each
+    due time gets each reminder once, whatever the tick rate. Posting an update supersedes the pending one."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="update_reminders")
+    due_at = models.DateTimeField()
+    check_at = models.DateTimeField(help_text="When the ticker looks at this row next.")
+    stage = models.CharField(max_length=16, choices=ReminderStage.choices, default=ReminderStage.PENDING)
+    include_drill = models.BooleanField(default=False, help_text="Remind even though the incident is a drill.")
+    status_update = models.ForeignKey(StatusUpdate, on_delete=models.SET_NULL, null=True, blank=True,
+                                      related_name="+", help_text="The update that set this due time.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["incident_id", "due_at"]
+        constraints = [models.UniqueConstraint(fields=["incident", "due_at"], name="updatereminder_unique_due")]
+        indexes = [models.Index(fields=["stage", "check_at"], name="comms_updatereminder_due")]
+
+    def __str__(self) -> str:
+        return f"Update of #{self.incident.number} due {self.due_at:%Y-%m-%d %H:%M} ({self.stage})"

@@ -286,8 +286,10 @@ def notifications_tick(*, now: datetime | None = None) -> int:
     (a lost or purged task). Returns how many were nudged."""
     now = now or timezone.now()
     with transaction.atomic():
+        # Campaign rows are the campaign sender's (comms.services.campaigns): never re-sent one by one.
         stuck = list(Notification.objects.select_for_update(skip_locked=True)
-                     .filter(state=S.SENDING, lease_until__lt=now).values_list("pk", flat=True)[:NUDGE_BATCH])
+                     .filter(state=S.SENDING, lease_until__lt=now, campaign__isnull=True)
+                     .values_list("pk", flat=True)[:NUDGE_BATCH])
         if stuck:
             Notification.objects.filter(pk__in=stuck, state=S.SENDING).update(
                 state=S.PENDING, due_at=now, nudged_at=None, sent_at=None, lease_until=None,
@@ -296,7 +298,7 @@ def notifications_tick(*, now: datetime | None = None) -> int:
     stale = now - timedelta(seconds=conf.renudge_seconds())
     with transaction.atomic():
         due = list(Notification.objects.select_for_update(skip_locked=True)
-                   .filter(state=S.PENDING, due_at__lte=now)
+                   .filter(state=S.PENDING, due_at__lte=now, campaign__isnull=True)
                    .exclude(nudged_at__gt=stale).order_by("due_at").values_list("pk", flat=True)[:NUDGE_BATCH])
         Notification.objects.filter(pk__in=due).update(nudged_at=now)
         for notification_id in due:
@@ -325,7 +327,11 @@ def _tracked_notification(event) -> Notification | None:
         if found is not None and (not key or found.idempotency_key == key):
             return found
     if event.message_id:
-        return query.filter(channel=Channel.EMAIL, provider_message_id=str(event.message_id)).first()
+        # A batch send (a campaign) shares one message id among its recipients: match the recipient too.
+        same_id = query.filter(channel=Channel.EMAIL, provider_message_id=str(event.message_id))
+        recipient = str(getattr(event, "recipient", "") or "")
+        found = same_id.filter(address__iexact=recipient).first() if recipient else None
+        return found or same_id.first()
     return None
 
 

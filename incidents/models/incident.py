@@ -48,6 +48,9 @@ class Incident(OrganizationOwned):
     war_room_url = models.CharField(max_length=500, blank=True)
     alert_count = models.PositiveIntegerField(default=0)
     source = models.CharField(max_length=32, default="manual", help_text='"manual", "api" or an integration kind.')
+    next_update_at = models.DateTimeField(null=True, blank=True, editable=False,
+                                          help_text="When the next status update is due (set by comms when one is "
+                                                    "posted); empty when no cadence applies.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     paging_warning = models.CharField(max_length=300, blank=True,

@@ -6,6 +6,7 @@ organization's configuration (severities, services, categories, runbooks)."""
 
 from incidents.guards import register_close_guard
 from incidents.services.alerts import incident_alert_add, incident_alert_join
+from incidents.services.cadence import incident_next_update_set
 from incidents.services.catalog import (
     catalog_object_delete,
     root_cause_category_create,
@@ -58,6 +59,7 @@ __all__ = [
     "incident_import",
     "incident_lock",
     "incident_monitoring_tick",
+    "incident_next_update_set",
     "incident_note_add",
     "incident_resolve",
     "incident_transition",

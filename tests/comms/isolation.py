@@ -115,3 +115,63 @@ CASES = [
         url_kwargs=incident_kwargs,
     ),
 ]
+
+
+def make_status_update(org, marker):
+    from comms.services import status as status_services
+
+    author = _member(org)
+    incident = incident_services.incident_create(organization=org, title=marker, severity="P1")
+    return status_services.status_update_post(incident=incident, audience="internal", posted_by=author,
+                                              status="investigating", impact=marker)
+
+
+def make_template(org, marker):
+    from comms.services import templates
+
+    return templates.message_template_save(organization=org, kind="internal", body=f"{marker} {{{{ title }}}}")
+
+
+def make_affected_user(org, marker):
+    from comms.services import affected
+
+    incident = incident_services.incident_create(organization=org, title=marker, severity="P2")
+    affected.affected_users_import(incident=incident, parsed=affected.parse_json(
+        [{"email": "ann@example.test", "name": marker}]))
+    return incident.affected_users.get()
+
+
+def make_campaign(org, marker):
+    from comms.services import campaigns
+
+    person = make_affected_user(org, marker)
+    incident = incident_services.incident_resolve(incident=person.incident, override_reason="isolation test")
+    return campaigns.campaign_start(incident=incident, name=marker)
+
+
+CASES += [
+    IsolationCase(
+        url_names=("incident-status-updates-list", "incident-status-updates-detail", "incident-status-updates-draft"),
+        make=make_status_update,
+        url_kwargs=incident_kwargs,
+        body={"audience": "internal", "status": "fixing"},
+    ),
+    IsolationCase(
+        url_names=("message-templates-list", "message-templates-detail", "message-templates-defaults"),
+        make=make_template,
+        creates_without_foreign_keys=True,
+        body={"kind": "internal", "body": "stolen"},
+    ),
+    IsolationCase(
+        url_names=("incident-affected-users-list", "incident-affected-users-detail"),
+        make=make_affected_user,
+        url_kwargs=incident_kwargs,
+        body={"users": [{"email": "evil@example.test"}]},
+    ),
+    IsolationCase(
+        url_names=("incident-affected-users-email",),
+        make=make_campaign,
+        url_kwargs=incident_kwargs,
+        body={"name": "stolen"},
+    ),
+]

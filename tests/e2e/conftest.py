@@ -113,7 +113,8 @@ def celery_env(real_broker, live_server):
 
 @pytest.fixture
 def start_worker(celery_env, tmp_path):
-    """start_worker(concurrency=1, pool="prefork") -> CeleryProcess, stopped after the test."""
+    """start_worker(concurrency=1, pool="prefork", queues=None) -> CeleryProcess, stopped after the test.
+    ``queues`` ("bulk", "celery,bulk"): the queues it consumes; default Celery's default queue only."""
     started: list[CeleryProcess] = []
 
     def start(concurrency: int = 1, pool: str = "prefork", name: str | None = None,

@@ -4,14 +4,15 @@
 ``FOGHORN_TEST_FAULT_SLEEP=<point>:<seconds>`` makes the worker sleep there, so a test can SIGKILL it:
 
 - ``advance``: inside the paging ticker's per-run savepoint, the run claimed and nothing committed;
-- ``send_step<N>``: a page of policy step N (1-based index N+1) claimed (``sending``) but not yet sent.
+- ``send_step<N>``: a page of policy step N (1-based index N+1) claimed (``sending``) but not yet sent;
+- ``campaign_batch``: a campaign's batch claimed (its rows ``sending``) but not yet handed to the ESP.
 """
 
 import os
 import time
 
 from comms import channels
-from comms.services import delivery, paging
+from comms.services import campaigns, delivery, paging
 
 POINT, _sep, SECONDS = os.environ.get("FOGHORN_TEST_FAULT_SLEEP", "").partition(":")
 
@@ -40,6 +41,14 @@ def _install() -> None:
             return send(channel, message, target)
 
         delivery.channels.send = sleepy_send
+    elif POINT == "campaign_batch":
+        send_batch = campaigns._send_batch
+
+        def sleepy_batch(*args, **kwargs):
+            _sleep()
+            return send_batch(*args, **kwargs)
+
+        campaigns._send_batch = sleepy_batch
 
 
 _install()
