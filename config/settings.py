@@ -247,8 +247,8 @@ LOGGING = {
 API_TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 
 # Outbound URLs (vendor status feeds…) may reach private, loopback or link-local addresses only when this
-# is on (a laptop or the tests); never in production. See comms/netguard.py.
-FOGHORN_ALLOW_PRIVATE_URLS = env_bool("FOGHORN_ALLOW_PRIVATE_URLS", default=False)
+# is on (tests: on, and the tests of the refusal turn it off); never in production. See comms/netguard.py.
+FOGHORN_ALLOW_PRIVATE_URLS = env_bool("FOGHORN_ALLOW_PRIVATE_URLS", default=TESTING)
 
 # --- Status page (comms/statuspage/README.md) -------------------------------------------
 # Seconds a public JSON/feed answer is served from the cache (a herd of widgets costs one query set).

@@ -18,12 +18,16 @@ INCIDENT_STATUS = {
     IncidentStatus.INVESTIGATING: PS.INVESTIGATING, IncidentStatus.FIXING: PS.IDENTIFIED,
     IncidentStatus.MONITORING: PS.MONITORING, IncidentStatus.RESOLVED: PS.RESOLVED, IncidentStatus.CLOSED: PS.RESOLVED,
 }
+PROGRESS = [PS.INVESTIGATING, PS.IDENTIFIED, PS.MONITORING, PS.RESOLVED]
 UPDATE_STATUS = {UpdateStatus.INVESTIGATING: PS.INVESTIGATING, UpdateStatus.FIXING: PS.IDENTIFIED,
                  UpdateStatus.MONITORING: PS.MONITORING, UpdateStatus.RESOLVED: PS.RESOLVED}
 MAINTENANCE_COMPONENT_STATUS = {MaintenanceStatus.SCHEDULED: ComponentStatus.OPERATIONAL,
                                 MaintenanceStatus.IN_PROGRESS: ComponentStatus.UNDER_MAINTENANCE,
                                 MaintenanceStatus.VERIFYING: ComponentStatus.UNDER_MAINTENANCE,
                                 MaintenanceStatus.COMPLETED: ComponentStatus.OPERATIONAL}
+
+# Keys every real Statuspage incident update carries besides the documented ones (we never tweet).
+REAL_EXTRAS = {"deliver_notifications": True, "custom_tweet": None, "tweet_id": None}
 
 
 class Builder:
@@ -67,6 +71,17 @@ class Builder:
     def _affected(self, components, old: str, new: str) -> list[dict]:
         return [{"code": c.public_id, "name": c.name, "old_status": old, "new_status": new} for c in components]
 
+    @staticmethod
+    def incident_status(item: PublicIncident) -> str:
+        """The words last posted in public (investigating, identified, monitoring); resolved once the
+        incident is resolved or closed, whatever was posted (the plan's statuses map one to one)."""
+        if not item.is_open:
+            return PS.RESOLVED
+        latest = UPDATE_STATUS.get(item.updates[0].status, PS.INVESTIGATING)
+        if latest == PS.RESOLVED:  # posted "resolved" while still open: still monitoring
+            return PS.MONITORING
+        return max(latest, INCIDENT_STATUS.get(item.incident.status, PS.INVESTIGATING), key=PROGRESS.index)
+
     def incident_json(self, item: PublicIncident) -> dict:
         incident = item.incident
         oldest_first = list(reversed(item.updates))
@@ -79,9 +94,10 @@ class Builder:
                 "body": update.body, "incident_id": item.public_id, "created_at": self.time(update.posted_at),
                 "updated_at": self.time(update.posted_at), "display_at": self.time(update.posted_at),
                 "affected_components": self._affected(item.components, previous, new),
+                **REAL_EXTRAS,
             })
             previous = new
-        status = INCIDENT_STATUS.get(incident.status, PS.INVESTIGATING)
+        status = self.incident_status(item)
         if status == PS.RESOLVED and item.postmortem:
             status = PS.POSTMORTEM
         monitoring = next((u.posted_at for u in oldest_first if u.status == UpdateStatus.MONITORING), None)
@@ -110,6 +126,7 @@ class Builder:
                 "incident_id": maintenance.public_id, "created_at": self.time(update.created_at),
                 "updated_at": self.time(update.created_at), "display_at": self.time(update.created_at),
                 "affected_components": self._affected(components, previous, new),
+                **REAL_EXTRAS,
             })
             previous = new
         return {

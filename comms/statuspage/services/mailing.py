@@ -11,7 +11,6 @@ died and nudges rows nobody picked up. comms' own paging ticker leaves these row
 import logging
 from datetime import datetime, timedelta
 
-from celery import current_app
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -21,7 +20,7 @@ from comms import channels, conf
 from comms.channels import Message, Target
 from comms.enums import Channel, NotificationState, Purpose
 from comms.models import Notification, StatusUpdate
-from comms.statuspage import signing
+from comms.statuspage import nudge, signing
 from comms.statuspage.models import MaintenanceUpdate, StatusComponent, StatusPage, Subscriber
 from comms.statuspage.publish import UPDATE_STATUS
 
@@ -83,10 +82,7 @@ def confirmation_send(*, subscriber: Subscriber) -> None:
 
 
 def _send_batch(ids: list[int]) -> None:
-    try:
-        current_app.send_task("statuspage.send_batch", args=[ids], queue=QUEUE)
-    except Exception:  # the ticker re-nudges the rows
-        logger.warning("subscriber mail nudge not sent", extra={"count": len(ids)}, exc_info=True)
+    nudge.send("send_batch", ids)
 
 
 def nudge_prefix(prefix: str) -> None:

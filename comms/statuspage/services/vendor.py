@@ -13,13 +13,13 @@ import logging
 from datetime import datetime, timedelta
 
 import requests
-from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from comms import netguard
 from comms.services.timeline import note
+from comms.statuspage import nudge
 from comms.statuspage.models import VendorFeed
 from incidents.enums import OPEN_STATUSES, TimelineKind
 from incidents.ingestion import services as ingestion_services
@@ -129,10 +129,7 @@ def vendor_feeds_tick(*, now: datetime | None = None) -> int:
                    .values_list("pk", flat=True)[:500])
         VendorFeed.objects.filter(pk__in=due).update(next_poll_at=lease)
     for feed_id in due:
-        try:
-            current_app.send_task("statuspage.poll_vendor_feed", args=[feed_id], queue=QUEUE)
-        except Exception:  # the lease runs out and the next tick tries again
-            logger.warning("vendor poll not sent", extra={"vendor_feed_id": feed_id}, exc_info=True)
+        nudge.send("poll_vendor_feed", feed_id)  # lost: the lease runs out and the next tick tries again
     return len(due)
 
 
