@@ -61,7 +61,8 @@ def test_summary_has_exactly_the_keys_of_a_real_statuspage_answer(busy_page, cli
     real_child, real_group = REAL["components"]
     group = next(c for c in ours["components"] if c["group"])
     child = next(c for c in ours["components"] if c["group_id"])
-    assert set(group) == set(real_group) and set(child) == set(real_child)
+    assert set(group) == set(real_group)
+    assert set(child) == set(real_child)
     assert group["components"] == [child["id"]]
     [incident] = ours["incidents"]
     real_incident = REAL["incidents"][0]
@@ -84,16 +85,19 @@ def test_values_are_statuspage_values(busy_page, client):
     assert summary["status"] == {"indicator": "major", "description": "Partial System Outage"}
     assert {c["status"] for c in summary["components"]} <= COMPONENT_STATUSES
     [incident] = summary["incidents"]
-    assert incident["status"] == "identified" and incident["impact"] == "major"
+    assert incident["status"] == "identified"
+    assert incident["impact"] == "major"
     assert [u["status"] for u in incident["incident_updates"]] == ["identified", "investigating"]  # newest first
     assert incident["incident_updates"][0]["incident_id"] == incident["id"]
     for name in ENDPOINTS:
         body = get(client, org, name)
         assert set(body["page"]) == {"id", "name", "url", "time_zone", "updated_at"}
         for item in body.get("incidents", []):
-            assert item["status"] in INCIDENT_STATUSES and item["impact"] in IMPACTS
+            assert item["status"] in INCIDENT_STATUSES
+            assert item["impact"] in IMPACTS
         for item in body.get("scheduled_maintenances", []):
-            assert item["status"] in MAINTENANCE_STATUSES and item["impact"] == "maintenance"
+            assert item["status"] in MAINTENANCE_STATUSES
+            assert item["impact"] == "maintenance"
     assert [i["name"] for i in get(client, org, "incidents")["incidents"]] == ["Database outage",  # newest first
                                                                                  "Errors on the website"]
     assert get(client, org, "incidents/unresolved")["incidents"][0]["status"] == "identified"
@@ -106,7 +110,8 @@ def test_values_are_statuspage_values(busy_page, client):
 def test_ids_are_opaque_and_times_carry_the_page_offset(busy_page, client):
     summary = get(client, busy_page["org"], "summary")
     incident = summary["incidents"][0]
-    assert len(incident["id"]) == 12 and not incident["id"].isdigit()
+    assert len(incident["id"]) == 12
+    assert not incident["id"].isdigit()
     assert summary["page"]["time_zone"] == "Europe/Berlin"
     assert summary["page"]["updated_at"][-6:] in ("+01:00", "+02:00")
     assert get(client, busy_page["org"], "summary")["incidents"][0]["id"] == incident["id"]  # stable
@@ -133,15 +138,19 @@ def test_etag_last_modified_304_head_and_cors(status_setup, client):
     assert first["Access-Control-Allow-Origin"] == "*"
     etag, modified = first["ETag"], first["Last-Modified"]
     again = client.get(url, HTTP_IF_NONE_MATCH=etag)
-    assert again.status_code == 304 and again.content == b""
+    assert again.status_code == 304
+    assert again.content == b""
     assert client.get(url, HTTP_IF_MODIFIED_SINCE=modified).status_code == 304
     head = client.head(url)
-    assert head.status_code == 200 and head.content == b"" and head["ETag"] == etag
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head["ETag"] == etag
     assert client.post(url).status_code == 405
     incident = factories.incident(status_setup["org"], status_setup["api"], severity="P1")
     factories.public_update(incident)
     changed = client.get(url, HTTP_IF_NONE_MATCH=etag)
-    assert changed.status_code == 200 and changed["ETag"] != etag
+    assert changed.status_code == 200
+    assert changed["ETag"] != etag
 
 
 def test_a_herd_of_widgets_costs_one_query_set(status_setup, client, settings, django_assert_num_queries):

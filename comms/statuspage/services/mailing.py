@@ -124,7 +124,9 @@ def _context(kind: str, subject: str, subscriber: Subscriber) -> dict | None:
                "page_url": f"{conf.base_url()}/status/{subscriber.organization.slug}/"}
     if kind == "c":
         context["confirm_url"] = signing.confirm_url(subscriber)
-        context["subject"] = f"Confirm your subscription to {context['page_title']}"
+        context["already"] = subscriber.is_confirmed
+        context["subject"] = (f"Your subscription to {context['page_title']}" if subscriber.is_confirmed else
+                              f"Confirm your subscription to {context['page_title']}")
     elif kind == "u":
         update = StatusUpdate.objects.filter(public_id=subject, organization_id=subscriber.organization_id).first()
         if update is None:
@@ -137,7 +139,8 @@ def _context(kind: str, subject: str, subscriber: Subscriber) -> dict | None:
             return None
         context.update(title=update.maintenance.title, status=update.get_status_display(), body=update.body,
                        maintenance=update.maintenance)
-    context.setdefault("subject", f"[{context['page_title']}] {context['title']}: {context['status']}")
+    if "subject" not in context:
+        context["subject"] = f"[{context['page_title']}] {context['title']}: {context['status']}"
     return context
 
 
