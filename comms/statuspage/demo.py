@@ -47,15 +47,18 @@ def _components(organization: Organization) -> dict[str, StatusComponent]:
 def _public_updates(incident: Incident, title: str, steps) -> None:
     if incident is None or StatusUpdate.objects.filter(incident=incident, audience=Audience.PUBLIC).exists():
         return
+    # Posted after detection, never in the future (the open incident was detected just now).
+    start = min(incident.detected_at, timezone.now() - timedelta(minutes=steps[-1][1] + 10))
     for status, minutes, body in steps:
         StatusUpdate.objects.create(organization=incident.organization, incident=incident, audience=Audience.PUBLIC,
                                     status=status, title=title, body=body,
-                                    posted_at=incident.detected_at + timedelta(minutes=minutes + 5))
+                                    posted_at=start + timedelta(minutes=minutes + 5))
 
 
 def seed(organization: Organization) -> None:
     page_services.status_page_update(
-        organization=organization, enabled=True, title=f"{organization.name}",
+        organization=organization, enabled=True, title=organization.name,
+        time_zone=getattr(organization, "time_zone", "") or "UTC",
         description="Live status of our product. Subscribe below to hear about incidents and maintenance.",
         support_url="https://example.com/support")
     components = _components(organization)

@@ -229,8 +229,12 @@ def _uptime(page: StatusPage, components: list, now: datetime) -> dict:
             days_by_service[incident.service_id][day] = _worst([seen, status])
             day += timedelta(days=1)
     days = [start + timedelta(days=n) for n in range(page.history_days)]
-    return {c.pk: [(day, _worst([days_by_service[s.pk].get(day, CS.OPERATIONAL) for s in c.services.all()]))
-                   for day in days] for c in components}
+    services_of = {c.pk: [s.pk for s in c.services.all()] for c in components}
+    for component in components:
+        if component.group_id in services_of:  # a group's bar covers its children's services too
+            services_of[component.group_id] += services_of[component.pk]
+    return {pk: [(day, _worst([days_by_service[s].get(day, CS.OPERATIONAL) for s in service_ids]))
+                 for day in days] for pk, service_ids in services_of.items()}
 
 
 def page_state(page: StatusPage, *, now: datetime | None = None, with_uptime: bool = False) -> PageState:
