@@ -173,3 +173,17 @@ def test_a_disabled_or_unknown_page_is_a_404_everywhere(status_setup, client):
         assert client.get(f"/status/{slug}/subscription/confirm/x/").status_code == 404
         assert client.get(f"/status/{slug}/subscription/x/").status_code == 404
     assert client.get(f"/status/{org.slug}/api/v2/nothing.json").status_code == 404
+
+
+def test_public_routes_answer_garbage_with_a_4xx(status_setup, client):
+    slug = status_setup["org"].slug
+    for body in ("x", "[]", '{"email": ["a"]}', '{"email": "a@example.test", "components": "all"}', "{"):
+        response = client.post(f"/status/{slug}/subscribe", body, content_type="application/json",
+                               REMOTE_ADDR="10.9.0.1")
+        assert 400 <= response.status_code < 500, body
+    assert client.post(f"/status/{slug}/subscribe", {"email": ""}).status_code == 400
+    for path in ("subscription/confirm/garbage/", "subscription/a:b:c/", "subscription/x/unsubscribe"):
+        assert client.get(f"/status/{slug}/{path}").status_code == 404
+        assert client.post(f"/status/{slug}/{path}", {"action": "unsubscribe"}).status_code == 404
+    assert client.get(f"/status/{slug}/api/v2/../summary.json").status_code == 404
+    assert client.delete(f"/status/{slug}/").status_code == 405

@@ -176,6 +176,7 @@ def test_sign_up_is_rate_limited_per_address_and_per_ip(status_setup, client, se
 
 def test_sign_up_errors_name_the_field_and_never_reveal_an_address(status_setup, client,
                                                                   django_capture_on_commit_callbacks):
+    capture = django_capture_on_commit_callbacks
     url = f"/status/{status_setup['org'].slug}/subscribe"
     response = client.post(url, {"email": "nope"}, content_type="application/json")
     assert response.status_code == 400
@@ -183,9 +184,15 @@ def test_sign_up_errors_name_the_field_and_never_reveal_an_address(status_setup,
     response = client.post(url, {"email": "a@example.test", "components": ["zzz"]}, content_type="application/json")
     assert response.status_code == 400
     assert "components" in response.json()["errors"]
-    confirmed(client, status_setup, django_capture_on_commit_callbacks, "known@example.test")
-    again = client.post(url, {"email": "known@example.test"}, content_type="application/json", REMOTE_ADDR="10.4.0.1")
-    fresh = client.post(url, {"email": "new@example.test"}, content_type="application/json", REMOTE_ADDR="10.4.0.2")
+    confirmed(client, status_setup, capture, "known@example.test")
+    with capture(execute=True):
+        again = client.post(url, {"email": "known@example.test"}, content_type="application/json",
+                            REMOTE_ADDR="10.4.0.1")
+        fresh = client.post(url, {"email": "new@example.test"}, content_type="application/json",
+                            REMOTE_ADDR="10.4.0.2")
     assert again.status_code == fresh.status_code == 202
     assert again.json() == fresh.json()
+    assert "already subscribed" in mail.outbox[-2].body  # the known address gets its manage link again
+    assert "/subscription/" in mail.outbox[-2].body
+    assert "Confirm on this page" in mail.outbox[-1].body
     assert b"known@example.test" not in client.get(f"/status/{status_setup['org'].slug}/").content

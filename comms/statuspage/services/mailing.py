@@ -76,9 +76,13 @@ def maintenance_update_notify(*, update: MaintenanceUpdate) -> int:
     return _queue(f"sp:m:{update.public_id}:", update.organization_id, None, subscribers)
 
 
-def confirmation_send(*, subscriber: Subscriber) -> None:
-    """Queue the double opt-in email (a new key per token version: a repeated sign-up mails once more)."""
-    _queue(f"sp:c:{subscriber.token_version}:", subscriber.organization_id, None, [subscriber])
+def confirmation_send(*, subscriber: Subscriber, now: datetime | None = None) -> None:
+    """Queue the double opt-in email: a new key per token version (a repeated sign-up bumps it); an
+    address already confirmed gets its manage link again, at most once an hour."""
+    version = str(subscriber.token_version)
+    if subscriber.is_confirmed:
+        version += f"-{(now or timezone.now()):%Y%m%d%H}"
+    _queue(f"sp:c:{version}:", subscriber.organization_id, None, [subscriber])
 
 
 def _send_batch(ids: list[int]) -> None:

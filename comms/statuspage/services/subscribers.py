@@ -96,7 +96,7 @@ def subscriber_signup(*, organization: Organization, email: str, components: lis
     _check_rate(organization, email.lower(), ip or "unknown", now)
     subscriber = Subscriber.objects.select_for_update().filter(organization=organization, email__iexact=email).first()
     if subscriber is not None and subscriber.is_confirmed:
-        mailing.confirmation_send(subscriber=subscriber)  # the email carries its manage link
+        mailing.confirmation_send(subscriber=subscriber, now=now)  # the email carries its manage link
         return
     if subscriber is None:
         subscriber = Subscriber.objects.create(organization=organization, email=email)
