@@ -229,6 +229,7 @@ SPECTACULAR_SETTINGS = {
     # https://drf-spectacular.readthedocs.io/en/latest/settings.html
     "ENUM_NAME_OVERRIDES": {
         "IncidentStatusEnum": "incidents.enums.IncidentStatus",
+        "MaintenanceStatusEnum": "comms.statuspage.enums.MaintenanceStatus",
     },
 }
 

@@ -155,7 +155,7 @@ class Builder:
         elif name == "components":
             body["components"] = [self.component_json(c) for c in state.components]
         elif name in ("incidents", "incidents/unresolved"):
-            chosen = state.unresolved() if name == "incidents/unresolved" else state.incidents
+            chosen = state.unresolved() if name == "incidents/unresolved" else state.recent_incidents()
             body["incidents"] = [self.incident_json(i) for i in chosen]
         else:
             chosen = {"scheduled-maintenances": state.maintenances, "scheduled-maintenances/upcoming":

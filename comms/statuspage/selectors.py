@@ -135,6 +135,10 @@ class PageState:
         times += [m.updated_at for m in self.maintenances]
         return max(t for t in times if t is not None)
 
+    def recent_incidents(self) -> list:
+        """The last 50 public incidents, whatever the page's history days (``incidents.json``)."""
+        return [_public(incident, self.components) for incident in public_incidents(self.page.organization)]
+
     def unresolved(self) -> list:
         return [i for i in self.incidents if i.is_open]
 

@@ -101,3 +101,5 @@ def test_past_incidents_and_uptime_within_history_days(status_setup, client):
     page_services.status_page_update(organization=org, history_days=7)
     body = client.get(f"/status/{org.slug}/").content.decode()
     assert "Database down" not in body
+    recent = client.get(f"/status/{org.slug}/api/v2/incidents.json").json()["incidents"]
+    assert [i["name"] for i in recent] == ["Database down"]  # the last 50, whatever the history days
