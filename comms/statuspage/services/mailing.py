@@ -153,7 +153,7 @@ def _message(row: Notification, context: dict) -> Message:
                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
     return Message(subject=context["subject"][:200], text=render_to_string("statuspage/email.txt", context),
                    html=render_to_string("statuspage/email.html", context), idempotency_key=row.idempotency_key,
-                   tags=["foghorn", "statuspage"], headers=headers,
+                   tags=["statuspage"], headers=headers,  # one tag: Postmark refuses more
                    metadata={"notification_id": str(row.pk), "idempotency_key": row.idempotency_key,
                              "organization_id": str(row.organization_id)})
 
