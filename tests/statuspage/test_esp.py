@@ -39,7 +39,8 @@ def test_a_public_update_reaches_the_esp_with_one_click_unsubscribe(status_setup
     assert "Slow website" in body["Subject"]
     headers = {h["Name"]: h["Value"] for h in body["Headers"]}
     assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert headers["List-Unsubscribe"].startswith("<http") and "/unsubscribe>" in headers["List-Unsubscribe"]
+    assert headers["List-Unsubscribe"].startswith("<http")
+    assert "/unsubscribe>" in headers["List-Unsubscribe"]
     row = Notification.objects.get(organization=status_setup["org"], purpose=Purpose.SUBSCRIBER)
     assert row.idempotency_key.startswith(f"sp:u:{update.public_id}:")
     assert headers["X-Foghorn-Idempotency-Key"] == row.idempotency_key
