@@ -45,6 +45,7 @@ class Purpose(models.TextChoices):
     STATUS_UPDATE = "status_update", "Status update"
     AFFECTED_USER = "affected_user", "Affected user"
     TEST = "test", "Test"
+    SUBSCRIBER = "subscriber", "Status page subscriber"
 
 
 class RunState(models.TextChoices):

@@ -51,7 +51,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "http://localhost:8000,h
 FOGHORN_BASE_URL = os.environ.get("FOGHORN_BASE_URL", "http://localhost:8000").rstrip("/")
 
 # Foghorn's own apps, in layer order (an app imports only from those before it).
-FOGHORN_APPS = ["tenancy", "oncall", "incidents", "incidents.ingestion", "comms", "postmortems"]
+FOGHORN_APPS = ["tenancy", "oncall", "incidents", "incidents.ingestion", "comms", "comms.statuspage", "postmortems"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -250,6 +250,7 @@ SPECTACULAR_SETTINGS = {
         "ActionItemStatusEnum": "postmortems.enums.ActionItemStatus",
         "DrillSettableStatusEnum": "postmortems.enums.DRILL_SETTABLE_STATUSES",
         "UpdateStatusEnum": "comms.enums.UpdateStatus",
+        "MaintenanceStatusEnum": "comms.statuspage.enums.MaintenanceStatus",
     },
 }
 
@@ -351,3 +352,16 @@ COMMS_AFFECTED_USERS_MAX_UPLOAD_BYTES = int(os.environ.get("COMMS_AFFECTED_USERS
 # delays paging. https://docs.celeryq.dev/en/stable/userguide/routing.html
 BULK_QUEUE = "bulk"
 CELERY_TASK_ROUTES["comms.campaign_send"] = {"queue": BULK_QUEUE}
+
+# --- Status page (comms/statuspage/README.md) -------------------------------------------
+# Seconds a public JSON/feed answer is served from the cache (a herd of widgets costs one query set).
+STATUSPAGE_CACHE_SECONDS = int(os.environ.get("STATUSPAGE_CACHE_SECONDS", "5"))
+# Hours an unconfirmed subscription (and its confirmation link) lives.
+STATUSPAGE_CONFIRM_HOURS = int(os.environ.get("STATUSPAGE_CONFIRM_HOURS", "48"))
+# Sign-ups per hour from one IP address, and for one email address.
+STATUSPAGE_SUBSCRIBE_PER_IP_HOUR = int(os.environ.get("STATUSPAGE_SUBSCRIBE_PER_IP_HOUR", "20"))
+STATUSPAGE_SUBSCRIBE_PER_ADDRESS_HOUR = int(os.environ.get("STATUSPAGE_SUBSCRIBE_PER_ADDRESS_HOUR", "3"))
+# Vendor feeds: seconds between polls, the longest back-off after errors, the HTTP timeout.
+STATUSPAGE_VENDOR_POLL_SECONDS = int(os.environ.get("STATUSPAGE_VENDOR_POLL_SECONDS", "120"))
+STATUSPAGE_VENDOR_MAX_BACKOFF_SECONDS = int(os.environ.get("STATUSPAGE_VENDOR_MAX_BACKOFF_SECONDS", "3600"))
+STATUSPAGE_VENDOR_TIMEOUT = float(os.environ.get("STATUSPAGE_VENDOR_TIMEOUT", "10"))

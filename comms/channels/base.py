@@ -33,6 +33,7 @@ class Message:
     tags: list[str] = field(default_factory=list)
     metadata: dict = field(default_factory=dict)
     data: dict = field(default_factory=dict)
+    headers: dict = field(default_factory=dict)
 
 
 @dataclass

@@ -25,7 +25,8 @@ def send_email(message: Message, target: Target) -> str:
     message_id = make_msgid(domain="foghorn")
     email = EmailMultiAlternatives(
         subject=message.subject, body=message.text, from_email=settings.DEFAULT_FROM_EMAIL, to=[target.address],
-        headers={"Message-ID": message_id, "X-Foghorn-Idempotency-Key": message.idempotency_key},
+        headers={"Message-ID": message_id, "X-Foghorn-Idempotency-Key": message.idempotency_key,
+                 **message.headers},
     )
     if message.html:
         email.attach_alternative(message.html, "text/html")

@@ -51,7 +51,9 @@ class Notification(OrganizationOwned):
     ``idempotency_key`` (``run:step:loop:recipient:channel``) is unique and the row is committed
     before anything is sent, so a retried or duplicated task never sends twice."""
 
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="notifications")
+    # Empty only for status page subscriber mail about a maintenance (purpose "subscriber").
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, null=True, blank=True,
+                                 related_name="notifications")
     run = models.ForeignKey(EscalationRun, on_delete=models.CASCADE, null=True, blank=True,
                             related_name="notifications")
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,

@@ -283,12 +283,14 @@ def fall_through(notification: Notification, now: datetime) -> None:
 
 def notifications_tick(*, now: datetime | None = None) -> int:
     """Beat: hand out again sends whose worker died (lease over), and nudge due rows nobody picked up
-    (a lost or purged task). Returns how many were nudged."""
+    (a lost or purged task). Returns how many were nudged. Status page subscriber mail has its own
+    sender and ticker on the bulk queue (``comms.statuspage.services.mailing``)."""
     now = now or timezone.now()
     with transaction.atomic():
         # Campaign rows are the campaign sender's (comms.services.campaigns): never re-sent one by one.
         stuck = list(Notification.objects.select_for_update(skip_locked=True)
                      .filter(state=S.SENDING, lease_until__lt=now, campaign__isnull=True)
+                     .exclude(purpose=Purpose.SUBSCRIBER)
                      .values_list("pk", flat=True)[:NUDGE_BATCH])
         if stuck:
             Notification.objects.filter(pk__in=stuck, state=S.SENDING).update(
@@ -298,7 +300,7 @@ def notifications_tick(*, now: datetime | None = None) -> int:
     stale = now - timedelta(seconds=conf.renudge_seconds())
     with transaction.atomic():
         due = list(Notification.objects.select_for_update(skip_locked=True)
-                   .filter(state=S.PENDING, due_at__lte=now, campaign__isnull=True)
+                   .filter(state=S.PENDING, due_at__lte=now, campaign__isnull=True).exclude(purpose=Purpose.SUBSCRIBER)
                    .exclude(nudged_at__gt=stale).order_by("due_at").values_list("pk", flat=True)[:NUDGE_BATCH])
         Notification.objects.filter(pk__in=due).update(nudged_at=now)
         for notification_id in due:
@@ -353,7 +355,7 @@ def notification_track(*, event) -> Notification | None:
         notification.failed_at = now
         notification.last_error = (event.description or event.mta_response or event.event_type or "")[:2000]
     notification.save()
-    if state in (S.BOUNCED, S.COMPLAINED):
+    if state in (S.BOUNCED, S.COMPLAINED) and notification.purpose != Purpose.SUBSCRIBER:
         note(notification.incident, TK.NOTIFICATION_FAILED, f"Email to {_who(notification)} {state}.",
              notification_id=notification.pk, channel=notification.channel, error=notification.last_error[:500])
         if state == S.BOUNCED:

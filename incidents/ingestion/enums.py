@@ -10,6 +10,7 @@ class IntegrationKind(models.TextChoices):
     CLOUDWATCH = "cloudwatch", "Amazon CloudWatch (SNS)"
     WEBHOOK = "webhook", "Generic webhook"
     HEARTBEAT = "heartbeat", "Heartbeat (dead-man's switch)"
+    VENDOR = "vendor", "Vendor status page (raised by Foghorn's vendor watch)"
 
 
 class EventAction(models.TextChoices):
