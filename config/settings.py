@@ -38,7 +38,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "http://localhost:8000,h
 FOGHORN_BASE_URL = os.environ.get("FOGHORN_BASE_URL", "http://localhost:8000").rstrip("/")
 
 # Foghorn's own apps, in layer order (an app imports only from those before it).
-FOGHORN_APPS = ["tenancy", "oncall", "incidents", "incidents.ingestion", "comms", "postmortems"]
+FOGHORN_APPS = ["tenancy", "oncall", "incidents", "incidents.ingestion", "comms", "comms.chatops",
+                "postmortems"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -245,3 +246,18 @@ LOGGING = {
 
 # How long before an API token's "last used" time is written again (saves a write per request).
 API_TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
+
+# --- ChatOps: the Slack app and the war-room bridge (comms/chatops, docs/slack.md) ----------
+# The app's own credentials (api.slack.com/apps → Basic Information); one app serves every org.
+SLACK_CLIENT_ID = os.environ.get("SLACK_CLIENT_ID", "")
+SLACK_CLIENT_SECRET = os.environ.get("SLACK_CLIENT_SECRET", "")
+SLACK_SIGNING_SECRET = os.environ.get("SLACK_SIGNING_SECRET", "")
+# Where the Web API and the OAuth consent page are; tests point them at a local stand-in.
+SLACK_API_BASE = os.environ.get("SLACK_API_BASE", "https://slack.com/api/")
+SLACK_AUTHORIZE_URL = os.environ.get("SLACK_AUTHORIZE_URL", "https://slack.com/oauth/v2/authorize")
+# Zoom server-to-server OAuth app (marketplace.zoom.us → Develop → Server-to-Server OAuth).
+ZOOM_ACCOUNT_ID = os.environ.get("ZOOM_ACCOUNT_ID", "")
+ZOOM_CLIENT_ID = os.environ.get("ZOOM_CLIENT_ID", "")
+ZOOM_CLIENT_SECRET = os.environ.get("ZOOM_CLIENT_SECRET", "")
+ZOOM_API_BASE = os.environ.get("ZOOM_API_BASE", "https://api.zoom.us/v2")
+ZOOM_OAUTH_BASE = os.environ.get("ZOOM_OAUTH_BASE", "https://zoom.us")
