@@ -47,7 +47,12 @@ def _claim(action_id: int, now: datetime) -> SlackAction | None:
     with transaction.atomic():
         action = (SlackAction.objects.select_for_update(of=("self",))
                   .select_related("organization").filter(pk=action_id).first())
-        if action is None or action.state != S.PENDING or action.next_attempt_at > now or _blocked(action):
+        if action is None or action.state != S.PENDING or action.next_attempt_at > now:
+            return None
+        if _blocked(action):
+            # Woken by the row it waits for (``_nudge_waiting``); the ticker only checks now and then.
+            action.next_attempt_at = now + timedelta(seconds=conf.send_lease_seconds())
+            action.save(update_fields=["next_attempt_at"])
             return None
         action.attempts += 1
         # Nobody else performs it until the lease passes (a killed worker's row is performed again then).
@@ -78,9 +83,10 @@ def _nudge_waiting(action: SlackAction) -> None:
         return
     # Filtered here, not with a JSON ``contains`` lookup: SQLite (the run command's default) has none.
     waiting = SlackAction.objects.filter(incident_id=action.incident_id, state=S.PENDING).values_list("pk", "requires")
-    for waiting_id, requires in waiting:
-        if action.idempotency_key in (requires or []):
-            nudge.action_on_commit(waiting_id)
+    woken = [waiting_id for waiting_id, requires in waiting if action.idempotency_key in (requires or [])]
+    SlackAction.objects.filter(pk__in=woken).update(next_attempt_at=timezone.now(), nudged_at=timezone.now())
+    for waiting_id in woken:
+        nudge.action_on_commit(waiting_id)
 
 
 @transaction.atomic
