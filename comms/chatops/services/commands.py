@@ -13,7 +13,9 @@ from django.utils import timezone
 
 from comms import selectors as comms_selectors
 from comms.chatops import selectors
-from comms.chatops.models import SlackUser, SlackWorkspace
+from comms.chatops.client import CallFailed
+from comms.chatops.models import SlackWorkspace
+from comms.chatops.services import people
 from comms.enums import Channel, Purpose, RunState
 from comms.models import EscalationRun
 from comms.services import paging
@@ -64,9 +66,11 @@ def incident_of(request: Request) -> Incident:
 
 
 def _member(request: Request, slack_user_id: str):
-    row = SlackUser.objects.filter(team_id=request.workspace.team_id, slack_user_id=slack_user_id,
-                                   organization_id=request.workspace.organization_id).select_related("user").first()
-    if row is not None and row.user is not None:
+    try:
+        row = people.slack_user_resolve(workspace=request.workspace, slack_user_id=slack_user_id)
+    except CallFailed as exc:
+        raise ApplicationError(f"Slack could not tell who <@{slack_user_id}> is: {exc}", {"user": ["Unknown."]}) from exc
+    if row.user is not None:
         return row.user
     raise ApplicationError(f"<@{slack_user_id}> is not a Foghorn member of this organization (matched by email).",
                            {"user": ["Not a member."]})
