@@ -8,6 +8,7 @@ scripts answers (``post=True``: do the call, then answer late — a lost answer)
 call (``.calls_to(method)``); ``.responses`` records what was posted to response URLs (``.response_url()``).
 """
 
+import contextlib
 import json
 import threading
 import time
@@ -177,10 +178,8 @@ class SlackStandIn:
             status, body = self._answer(method, args)
         if script is not None:  # did the work; the answer is late (the client has given up)
             time.sleep(script.delay)
-        try:
+        with contextlib.suppress(BrokenPipeError):
             self._send(handler, status, body)
-        except BrokenPipeError:
-            pass
 
     def _answer(self, method: str, args: dict) -> tuple[int, dict]:
         answer = getattr(self, "_" + method.replace(".", "_"), None)

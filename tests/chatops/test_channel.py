@@ -25,9 +25,12 @@ def test_incident_gets_its_channel_topic_people_card_and_announcement(org, works
 
     name = f"incident-{incident.number}-database-down-primary-unreachable"
     channel = slack.channel_named(name)
-    assert channel is not None and channel.creator == "UBOT0001"
+    assert channel is not None
+    assert channel.creator == "UBOT0001"
     assert IncidentChannel.objects.get(incident=incident).channel_id == channel.id
-    assert "P1" in channel.topic and "Database down" in channel.topic and f"<@{alice.slack_id}>" in channel.topic
+    assert "P1" in channel.topic
+    assert "Database down" in channel.topic
+    assert f"<@{alice.slack_id}>" in channel.topic
     assert alice.slack_id in channel.members
     cards = [m for m in channel.messages if m.get("metadata", {}).get("event_payload", {}).get("key", "").endswith(
         ":card")]
@@ -53,7 +56,9 @@ def test_a_taken_name_gets_a_suffix(org, workspace, slack, django_capture_on_com
 def test_long_titles_fit_slacks_80_characters(org, workspace, slack, django_capture_on_commit_callbacks):
     incident = declare(org, title="Ünïcode & CAPITALS " * 10, capture=django_capture_on_commit_callbacks)
     name = IncidentChannel.objects.get(incident=incident).name
-    assert len(name) <= 80 and name == name.lower() and name.startswith("incident-1-unicode-capitals")
+    assert len(name) <= 80
+    assert name == name.lower()
+    assert name.startswith("incident-1-unicode-capitals")
 
 
 def test_severities_without_a_channel_get_none(org, workspace, slack, django_capture_on_commit_callbacks):
@@ -71,7 +76,9 @@ def test_rate_limited_call_waits_for_retry_after(org, workspace, slack, django_c
     slack.fail("conversations.create", error="ratelimited", retry_after=30)
     incident = declare(org, capture=django_capture_on_commit_callbacks)
     row = SlackAction.objects.get(incident=incident, kind=ActionKind.CREATE_CHANNEL)
-    assert row.state == ActionState.PENDING and row.attempts == 1 and "rate limit" in row.last_error
+    assert row.state == ActionState.PENDING
+    assert row.attempts == 1
+    assert "rate limit" in row.last_error
     assert timedelta(seconds=28) < row.next_attempt_at - timezone.now() <= timedelta(seconds=30)
     assert SlackAction.objects.get(incident=incident, kind=ActionKind.POST_CARD).attempts == 0  # waits
 
@@ -85,7 +92,7 @@ def test_rate_limited_call_waits_for_retry_after(org, workspace, slack, django_c
         assert actions.actions_tick() == 1
     assert len(slack.calls_to("conversations.create")) == 2
     assert IncidentChannel.objects.filter(incident=incident).exists()
-    assert len([m for m in slack.channel_named(IncidentChannel.objects.get().name).messages]) == 1
+    assert len(list(slack.channel_named(IncidentChannel.objects.get().name).messages)) == 1
 
 
 def test_a_lost_answer_does_not_post_the_card_twice(org, workspace, slack, django_capture_on_commit_callbacks):
@@ -93,12 +100,14 @@ def test_a_lost_answer_does_not_post_the_card_twice(org, workspace, slack, djang
     slack.fail("chat.postMessage", error="", post=True, delay=3)
     incident = declare(org, capture=django_capture_on_commit_callbacks)
     card = SlackAction.objects.get(incident=incident, kind=ActionKind.POST_CARD)
-    assert card.state == ActionState.PENDING and card.attempts == 1
+    assert card.state == ActionState.PENDING
+    assert card.attempts == 1
     with time_machine.travel(card.next_attempt_at + timedelta(seconds=1)), \
             django_capture_on_commit_callbacks(execute=True):
         actions.actions_tick()
     card.refresh_from_db()
-    assert card.state == ActionState.DONE and card.result.get("found_on_retry") is True
+    assert card.state == ActionState.DONE
+    assert card.result.get("found_on_retry") is True
     channel = slack.channel_named(IncidentChannel.objects.get(incident=incident).name)
     assert len(channel.messages) == 1
     assert IncidentChannel.objects.get(incident=incident).card_ts == channel.messages[0]["ts"]

@@ -31,7 +31,8 @@ def test_slash_ack_in_the_incident_channel(incident, alice, slack, sender, djang
     with django_capture_on_commit_callbacks(execute=True):
         response = sender.command("ack", user_id=alice.slack_id, channel_id=channel_of(incident),
                                   response_url=slack.response_url("ack"))
-    assert response.status_code == 200 and "On it" in response.json()["text"]
+    assert response.status_code == 200
+    assert "On it" in response.json()["text"]
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.ACKNOWLEDGED
     assert incident.timeline.filter(kind="acknowledged", actor=alice).exists()
@@ -49,7 +50,8 @@ def test_status_resolve_and_role_commands(org, incident, alice, slack, sender, m
             assert sender.command(text, user_id=alice.slack_id, channel_id=channel,
                                   response_url=slack.response_url()).status_code == 200
     incident.refresh_from_db()
-    assert incident.status == IncidentStatus.RESOLVED and incident.commander == bob
+    assert incident.status == IncidentStatus.RESOLVED
+    assert incident.commander == bob
     resolved = incident.timeline.get(kind="resolved")
     assert resolved.payload["override_reason"] == "checks are green, skipping the list"
     assert bob_slack in slack.channels[channel].members  # invited on becoming commander
@@ -93,7 +95,8 @@ def test_unmapped_and_unconfirmed_users_and_viewers_are_refused(org, incident, s
     for user_id, words in ((stranger, "does not match"), (unconfirmed, "does not match"), (viewer, "responder role")):
         with django_capture_on_commit_callbacks(execute=True):
             response = sender.command("ack", user_id=user_id, channel_id=channel_of(incident))
-        assert response.status_code == 200 and words in response.json()["text"]
+        assert response.status_code == 200
+        assert words in response.json()["text"]
         with django_capture_on_commit_callbacks(execute=True):
             sender.interaction(button("incident_ack", incident, user_id=user_id, response_url=slack.response_url()))
         assert words in slack.responses[-1]["text"]
@@ -140,7 +143,8 @@ def test_declare_opens_a_modal_and_its_submission_opens_the_incident(org, worksp
                   "view": {"callback_id": "declare_incident", "private_metadata": "", "state": {"values": {
                       "title": {"value": {"type": "plain_text_input", "value": "Checkout is failing"}},
                       "severity": {"value": {"type": "static_select", "selected_option": {"value": "P0"}}},
-                      "service": {"value": {"type": "static_select", "selected_option": {"value": str(api_service.pk)}}},
+                      "service": {"value": {"type": "static_select",
+                                            "selected_option": {"value": str(api_service.pk)}}},
                       "impact": {"value": {"type": "plain_text_input", "value": "No orders"}}}}}}
     with django_capture_on_commit_callbacks(execute=True):
         response = sender.interaction(submission)
@@ -152,7 +156,8 @@ def test_declare_opens_a_modal_and_its_submission_opens_the_incident(org, worksp
     bad = {**submission, "view": {**submission["view"], "state": {"values": {
         "title": {"value": {"value": "x"}}, "severity": {"value": {"selected_option": {"value": "P9"}}}}}}}
     answer = sender.interaction(bad).json()
-    assert answer["response_action"] == "errors" and "severity" in answer["errors"]
+    assert answer["response_action"] == "errors"
+    assert "severity" in answer["errors"]
 
 
 def test_update_modal_posts_a_status_update_into_the_channel(incident, alice, slack, sender,
@@ -168,6 +173,7 @@ def test_update_modal_posts_a_status_update_into_the_channel(incident, alice, sl
     with django_capture_on_commit_callbacks(execute=True):
         assert sender.interaction(submission).status_code == 200
     update = StatusUpdate.objects.get(incident=incident)
-    assert update.posted_by == alice and update.impact == "Checkout errors for 20% of users"
+    assert update.posted_by == alice
+    assert update.impact == "Checkout errors for 20% of users"
     assert incident.timeline.filter(kind="status_update_posted").exists()
     assert any("Checkout errors for 20% of users" in m["text"] for m in slack.channels[channel].messages)

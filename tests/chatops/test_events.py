@@ -39,7 +39,8 @@ def test_a_pinned_message_lands_on_the_timeline_once(incident, alice, sender, dj
             assert sender.event(event, event_id="Ev0PIN").status_code == 200
     notes = list(incident.timeline.filter(kind="note"))
     assert len(notes) == 1
-    assert notes[0].actor == alice and "Rolled back deploy 4521" in notes[0].payload["text"]
+    assert notes[0].actor == alice
+    assert "Rolled back deploy 4521" in notes[0].payload["text"]
     assert notes[0].payload["source"] == "slack"
 
 

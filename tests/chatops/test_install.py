@@ -24,18 +24,21 @@ def test_admin_installs_through_oauth(org, admin_member, slack, api_client_for):
     browser = Client()
     browser.force_login(admin_member.user)
     query = start(browser, org)
-    assert query["client_id"] == ["111.222"] and "chat:write" in query["scope"][0]
+    assert query["client_id"] == ["111.222"]
+    assert "chat:write" in query["scope"][0]
     assert query["redirect_uri"] == ["http://testserver/integrations/slack/oauth/callback"]
     response = browser.get("/integrations/slack/oauth/callback", {"code": "good-code", "state": query["state"][0]})
     assert response.status_code == 200, response.content
     workspace = SlackWorkspace.objects.get(organization=org)
-    assert workspace.team_id == "T0STANDIN" and workspace.bot_token == BOT_TOKEN
+    assert workspace.team_id == "T0STANDIN"
+    assert workspace.bot_token == BOT_TOKEN
     assert BOT_TOKEN not in workspace.bot_token_encrypted
     access = slack.calls_to("oauth.v2.access")[0]
     assert access.args["code"] == "good-code"
 
     answer = api_client_for(admin_member).get(f"/api/v1/orgs/{org.slug}/slack/")
-    assert answer.status_code == 200 and answer.json()["installed"] is True
+    assert answer.status_code == 200
+    assert answer.json()["installed"] is True
     assert BOT_TOKEN not in answer.content.decode()
 
 
@@ -70,7 +73,8 @@ def test_a_workspace_belongs_to_one_org(org, make_org, admin_member, slack):
 def test_uninstall_removes_the_token(org, workspace, admin_member, responder, slack, api_client_for):
     assert api_client_for(responder).delete(f"/api/v1/orgs/{org.slug}/slack/").status_code == 403
     response = api_client_for(admin_member).delete(f"/api/v1/orgs/{org.slug}/slack/")
-    assert response.status_code == 200 and response.json()["installed"] is False
+    assert response.status_code == 200
+    assert response.json()["installed"] is False
     assert not SlackWorkspace.objects.filter(organization=org).exists()
     assert len(slack.calls_to("auth.revoke")) == 1
 
@@ -89,6 +93,8 @@ def test_bad_settings_name_the_field(org, member_of, slack):
     _membership, client = member_of(Role.ADMIN)
     response = client.patch(f"/api/v1/orgs/{org.slug}/slack/", {"channel_severities": "P0",
                                                                  "war_room_mode": "static"}, format="json")
-    assert response.status_code == 400 and "channel_severities" in response.json()["errors"]
+    assert response.status_code == 400
+    assert "channel_severities" in response.json()["errors"]
     response = client.patch(f"/api/v1/orgs/{org.slug}/slack/", {"war_room_mode": "static"}, format="json")
-    assert response.status_code == 400 and "war_room_url" in response.json()["errors"]
+    assert response.status_code == 400
+    assert "war_room_url" in response.json()["errors"]

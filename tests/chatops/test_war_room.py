@@ -40,11 +40,13 @@ def test_zoom_meeting_goes_on_the_incident_and_its_card(org, workspace, slack, z
     zoom.fail_next(429, retry_after=2)
     incident = declare(org, django_capture_on_commit_callbacks)
     row = SlackAction.objects.get(incident=incident, kind=ActionKind.WAR_ROOM)
-    assert row.attempts == 1 and "rate limit" in row.last_error
+    assert row.attempts == 1
+    assert "rate limit" in row.last_error
     with time_machine.travel(timezone.now() + timedelta(seconds=3)), django_capture_on_commit_callbacks(execute=True):
         actions.actions_tick()
     incident.refresh_from_db()
-    assert len(zoom.meetings) == 1 and incident.war_room_url == zoom.meetings[0]["join_url"]
+    assert len(zoom.meetings) == 1
+    assert incident.war_room_url == zoom.meetings[0]["join_url"]
     assert incident.checklist_items.get(key="start_war_room").done
     channel = slack.channels[IncidentChannel.objects.get(incident=incident).channel_id]
     assert zoom.meetings[0]["join_url"] in str(channel.messages[0]["blocks"])

@@ -69,7 +69,8 @@ def _member(request: Request, slack_user_id: str):
     try:
         row = people.slack_user_resolve(workspace=request.workspace, slack_user_id=slack_user_id)
     except CallFailed as exc:
-        raise ApplicationError(f"Slack could not tell who <@{slack_user_id}> is: {exc}", {"user": ["Unknown."]}) from exc
+        raise ApplicationError(f"Slack could not tell who <@{slack_user_id}> is: {exc}",
+                               {"user": ["Unknown."]}) from exc
     if row.user is not None:
         return row.user
     raise ApplicationError(f"<@{slack_user_id}> is not a Foghorn member of this organization (matched by email).",
