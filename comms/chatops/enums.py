@@ -11,6 +11,7 @@ class ActionKind(models.TextChoices):
     POST_CARD = "post_card", "Post the incident card"
     ANNOUNCE = "announce", "Announce in the announcement channel"
     POST_MESSAGE = "post_message", "Post a message in the incident channel"
+    UPDATE_CARD = "update_card", "Bring the incident card up to date"
     RESPOND = "respond", "Answer a slash command or button (response URL)"
 
 

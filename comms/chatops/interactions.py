@@ -2,6 +2,7 @@
 modals of ``/incident declare`` and ``/incident update`` (opened at once: a trigger id lives 3 s)."""
 
 import logging
+import uuid
 
 from comms.chatops import client, messages, selectors, updates, verify
 from comms.chatops.client import CallFailed
@@ -48,7 +49,7 @@ def open_modal(workspace: SlackWorkspace, verb: str, args: str, trigger_id: str,
 def _refuse_button(workspace: SlackWorkspace, payload: dict, text: str) -> None:
     if payload.get("response_url"):
         action_write(organization_id=workspace.organization_id, incident_id=None, kind=ActionKind.RESPOND,
-                     key=f"refusal:{payload.get('trigger_id', '')}",
+                     key=f"refusal:{payload.get('trigger_id') or uuid.uuid4().hex}",
                      payload={"response_url": payload["response_url"], "text": text})
 
 
@@ -71,7 +72,8 @@ def _button(workspace: SlackWorkspace, payload: dict) -> None:
     verb = commands.BUTTONS.get(action_id)
     if verb is None:
         return
-    inbound.inbound_store(workspace=workspace, key=f"btn:{payload.get('trigger_id', '')}", kind="command",
+    inbound.inbound_store(workspace=workspace, key=f"btn:{payload.get('trigger_id') or uuid.uuid4().hex}",
+                          kind="command",
                           payload={"verb": verb, "args": "", "channel_id": channel_id, "incident_id": value,
                                    "user_id": (payload.get("user") or {}).get("id", ""),
                                    "response_url": payload.get("response_url", "")})

@@ -5,6 +5,7 @@ seconds. Only modals are opened here: a ``trigger_id`` lives three seconds, too 
 
 import json
 import logging
+import uuid
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
@@ -102,7 +103,7 @@ def slack_commands(request):
                                                   form.get("channel_id", "")) or "")
     payload = {"verb": verb, "args": args, "channel_id": form.get("channel_id", ""),
                "user_id": form.get("user_id", ""), "response_url": form.get("response_url", "")}
-    inbound.inbound_store(workspace=workspace, key=f"cmd:{form.get('trigger_id', '')}", kind="command",
+    inbound.inbound_store(workspace=workspace, key=f"cmd:{form.get('trigger_id') or uuid.uuid4().hex}", kind="command",
                           payload=payload)
     return _ephemeral(f"On it: `/incident {verb}`…")
 

@@ -272,6 +272,14 @@ class SlackStandIn:
         channel.messages.append(message)
         return {"ok": True, "channel": channel.id, "ts": ts, "message": message}
 
+    def _chat_update(self, args):
+        channel = self.channels.get(str(args.get("channel", "")))
+        message = next((m for m in channel.messages if m["ts"] == args.get("ts")), None) if channel else None
+        if message is None:
+            return {"ok": False, "error": "message_not_found"}
+        message.update(text=args.get("text", ""), blocks=args.get("blocks") or [], edited={"user": BOT_USER})
+        return {"ok": True, "channel": channel.id, "ts": message["ts"], "text": message["text"]}
+
     def _chat_postEphemeral(self, args):
         return {"ok": True, "message_ts": f"{time.time():.6f}"}
 

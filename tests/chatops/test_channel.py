@@ -128,3 +128,7 @@ def test_status_changes_post_into_the_channel(org, workspace, slack, alice, api_
     assert any("acknowledged" in text for text in texts)
     assert any("→ investigating" in text for text in texts)
     assert any("Resolved" in text and "disk full" in text for text in texts)
+    card = channel.messages[0]
+    assert "*Status*\nResolved" in [f["text"] for block in card["blocks"] for f in block.get("fields", [])]
+    assert card["edited"]["user"] == "UBOT0001"
+    assert "Status: Resolved" in channel.topic

@@ -115,6 +115,17 @@ def post_card(action: SlackAction, workspace: SlackWorkspace) -> dict:
     return _post(workspace, action, channel.channel_id, messages.card(incident, mention))
 
 
+def update_card(action: SlackAction, workspace: SlackWorkspace) -> dict | None:
+    """``chat.update`` of the card with the incident as it is now (doing it twice changes nothing)."""
+    incident, channel = _incident(action), _channel(action)
+    if not channel.card_ts:
+        return None
+    mention = people.slack_id_for(workspace=workspace, user=incident.commander)
+    message = messages.card(incident, mention)
+    client.call(workspace.bot_token, "chat.update", channel=channel.channel_id, ts=channel.card_ts, **message)
+    return {"ts": channel.card_ts}
+
+
 def _group_ids(workspace: SlackWorkspace, handles: list[str]) -> list[str]:
     if not handles:
         return []
@@ -162,7 +173,8 @@ def respond(action: SlackAction, workspace: SlackWorkspace | None) -> dict:
 
 
 PERFORMERS = {K.CREATE_CHANNEL: create_channel, K.SET_TOPIC: set_topic, K.INVITE: invite, K.POST_CARD: post_card,
-              K.ANNOUNCE: announce, K.POST_MESSAGE: post_message, K.WAR_ROOM: war_room, K.RESPOND: respond}
+              K.ANNOUNCE: announce, K.POST_MESSAGE: post_message, K.UPDATE_CARD: update_card, K.WAR_ROOM: war_room,
+              K.RESPOND: respond}
 NEEDS_WORKSPACE = set(PERFORMERS) - {K.WAR_ROOM, K.RESPOND}
 
 

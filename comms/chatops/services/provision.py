@@ -23,6 +23,9 @@ TK = TimelineKind
 MESSAGE_KINDS = {TK.ACKNOWLEDGED, TK.STATUS_CHANGED, TK.REOPENED, TK.RESOLVED, TK.CLOSED, TK.COMMANDER_ASSIGNED,
                  TK.SEVERITY_CHANGED}
 PEOPLE_KINDS = {TK.COMMANDER_ASSIGNED, TK.PARTICIPANT_ADDED}
+# Events that change what the topic and the card show (status, commander, severity, war room).
+CARD_KINDS = {TK.COMMANDER_ASSIGNED, TK.ACKNOWLEDGED, TK.STATUS_CHANGED, TK.REOPENED, TK.RESOLVED, TK.CLOSED,
+              TK.SEVERITY_CHANGED}
 
 
 def key(incident: Incident, name: str) -> str:
@@ -120,6 +123,8 @@ def incident_event_relay(*, event: TimelineEvent) -> int:
                                 requires=channel)
     if event.kind in PEOPLE_KINDS or (event.payload or {}).get("commander_assigned"):
         written += action_write(**base, kind=K.INVITE, key=f"ev:{event.pk}:invite", requires=channel)
-    if event.kind in {TK.COMMANDER_ASSIGNED, TK.ACKNOWLEDGED, TK.STATUS_CHANGED, TK.RESOLVED, TK.SEVERITY_CHANGED}:
+    if event.kind in CARD_KINDS:
         written += action_write(**base, kind=K.SET_TOPIC, key=f"ev:{event.pk}:topic", requires=channel)
+        written += action_write(**base, kind=K.UPDATE_CARD, key=f"ev:{event.pk}:card",
+                                requires=[*channel, key(incident, "card")])
     return written
