@@ -51,3 +51,17 @@ def test_zoom_meeting_goes_on_the_incident_and_its_card(org, workspace, slack, z
     channel = slack.channels[IncidentChannel.objects.get(incident=incident).channel_id]
     assert zoom.meetings[0]["join_url"] in str(channel.messages[0]["blocks"])
     assert zoom.meetings[0]["join_url"] in slack.channel_named("incidents").messages[0]["text"]
+
+
+def test_the_page_carries_the_war_room_link(org, alice, django_capture_on_commit_callbacks, mailoutbox):
+    from incidents.models import Service
+    from tests.comms import factories
+
+    service = Service.objects.create(organization=org, name="DB", escalation_policy=factories.policy(org, ([alice], 5)),
+                                     war_room_url_template="https://zoom.us/j/123?inc={number}")
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = incident_services.incident_create(organization=org, title="DB down", severity="P1",
+                                                     service=service)
+    pages = [mail for mail in mailoutbox if alice.email in mail.to]
+    assert pages, [mail.to for mail in mailoutbox]
+    assert f"War room: https://zoom.us/j/123?inc={incident.number}" in pages[0].body
