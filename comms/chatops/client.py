@@ -38,8 +38,12 @@ def timeout() -> int:
     return max(1, int(conf.http_timeout()))
 
 
-def slack(token: str) -> WebClient:
-    return WebClient(token=token, base_url=settings.SLACK_API_BASE, timeout=timeout(), retry_handlers=[])
+# Calls made while Slack waits for our answer (its limit is 3 s): user look-ups and views.open.
+INTERACTIVE_TIMEOUT = 2
+
+
+def slack(token: str, seconds: int | None = None) -> WebClient:
+    return WebClient(token=token, base_url=settings.SLACK_API_BASE, timeout=seconds or timeout(), retry_handlers=[])
 
 
 def failure(exc: Exception) -> CallFailed:
@@ -57,10 +61,10 @@ def failure(exc: Exception) -> CallFailed:
     return CallFailed(f"Slack unreachable: {exc}")
 
 
-def call(token: str, method: str, **arguments) -> dict:
-    """``WebClient.api_call`` for one method; raises ``CallFailed``."""
+def call(token: str, method: str, *, seconds: int | None = None, **arguments) -> dict:
+    """``WebClient.api_call`` for one method (``seconds``: its timeout); raises ``CallFailed``."""
     try:
-        return slack(token).api_call(method, json=arguments).data
+        return slack(token, seconds).api_call(method, json=arguments).data
     except (SlackClientError, OSError) as exc:
         raise failure(exc) from exc
 

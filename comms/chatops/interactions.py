@@ -19,7 +19,8 @@ logger = logging.getLogger(__name__)
 
 def _open(workspace: SlackWorkspace, trigger_id: str, view: dict) -> str:
     try:
-        client.call(workspace.bot_token, "views.open", trigger_id=trigger_id, view=view)
+        client.call(workspace.bot_token, "views.open", trigger_id=trigger_id, view=view,
+                    seconds=client.INTERACTIVE_TIMEOUT)
     except CallFailed as exc:
         return f"Could not open the form: {exc}"
     return ""

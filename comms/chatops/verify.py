@@ -8,7 +8,7 @@ request (a channel id, an incident id) can reach another org: every lookup filte
 from django.conf import settings
 from slack_sdk.signature import SignatureVerifier
 
-from comms.chatops import selectors
+from comms.chatops import client, selectors
 from comms.chatops.client import CallFailed
 from comms.chatops.models import SlackWorkspace
 from comms.chatops.services import people
@@ -29,7 +29,8 @@ def workspace(team_id: str) -> SlackWorkspace | None:
 def member_or_refusal(workspace: SlackWorkspace, slack_user_id: str, role: str = Role.RESPONDER):
     """(member, "") when the Slack user is a member with ``role`` or more; else (None, why not)."""
     try:
-        slack_user = people.slack_user_resolve(workspace=workspace, slack_user_id=slack_user_id)
+        slack_user = people.slack_user_resolve(workspace=workspace, slack_user_id=slack_user_id,
+                                               seconds=client.INTERACTIVE_TIMEOUT)
     except CallFailed:
         return None, "Foghorn could not ask Slack who you are: try again in a minute."
     if slack_user.user is None:

@@ -111,10 +111,10 @@ class SlackStandIn:
         self.channels[channel_id] = Channel(channel_id, name, creator)
         return channel_id
 
-    def add_usergroup(self, handle: str) -> str:
+    def add_usergroup(self, handle: str, users: list[str] | tuple = ()) -> str:
         group_id = self._id("S")
         self.usergroups.append({"id": group_id, "team_id": self.team_id, "handle": handle, "name": handle.title(),
-                                "is_usergroup": True})
+                                "is_usergroup": True, "users": list(users), "user_count": len(users)})
         return group_id
 
     def fail(self, method: str, *, error: str = "ratelimited", status: int | None = None,
@@ -257,7 +257,11 @@ class SlackStandIn:
         return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
 
     def _usergroups_list(self, args):
-        return {"ok": True, "usergroups": self.usergroups}
+        return {"ok": True, "usergroups": [{k: v for k, v in g.items() if k != "users"} for g in self.usergroups]}
+
+    def _usergroups_users_list(self, args):
+        group = next((g for g in self.usergroups if g["id"] == args.get("usergroup")), None)
+        return {"ok": True, "users": group["users"]} if group else {"ok": False, "error": "no_such_subteam"}
 
     def _chat_postMessage(self, args):
         target = str(args.get("channel", ""))

@@ -177,3 +177,28 @@ def test_update_modal_posts_a_status_update_into_the_channel(incident, alice, sl
     assert update.impact == "Checkout errors for 20% of users"
     assert incident.timeline.filter(kind="status_update_posted").exists()
     assert any("Checkout errors for 20% of users" in m["text"] for m in slack.channels[channel].messages)
+
+
+def test_page_a_person_or_a_user_group(org, incident, alice, slack, sender, make_member, mailoutbox,
+                                       django_capture_on_commit_callbacks):
+    bob = make_member(org, Role.RESPONDER, email="bob@example.test").user
+    carol = make_member(org, Role.RESPONDER, email="carol@example.test").user
+    bob_slack, carol_slack = slack.add_user("bob@example.test"), slack.add_user("carol@example.test")
+    dba = slack.add_usergroup("dba", users=[bob_slack, carol_slack, slack.add_user("outsider@elsewhere.test")])
+    channel = channel_of(incident)
+    with django_capture_on_commit_callbacks(execute=True):
+        sender.command("ack", user_id=alice.slack_id, channel_id=channel, response_url=slack.response_url())
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        sender.command(f"page <@{bob_slack}|bob>", user_id=alice.slack_id, channel_id=channel,
+                       response_url=slack.response_url())
+    assert [mail.to for mail in mailoutbox] == [[bob.email]]
+    with django_capture_on_commit_callbacks(execute=True):
+        sender.command(f"page <!subteam^{dba}|@dba>", user_id=alice.slack_id, channel_id=channel,
+                       response_url=slack.response_url())
+    assert sorted(mail.to[0] for mail in mailoutbox[1:]) == [bob.email, carol.email]
+    assert incident.timeline.filter(kind="paged", payload__via="slack").count() == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        sender.command("page nobody@nowhere.test", user_id=alice.slack_id, channel_id=channel,
+                       response_url=slack.response_url())
+    assert "Name someone" in slack.responses[-1]["text"]

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from comms import selectors as comms_selectors
-from comms.chatops import selectors
+from comms.chatops import client, selectors
 from comms.chatops.client import CallFailed
 from comms.chatops.models import SlackWorkspace
 from comms.chatops.services import people
@@ -26,6 +26,7 @@ from incidents.models import Incident
 from tenancy.errors import ApplicationError
 
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+SUBTEAM = re.compile(r"<!subteam\^([A-Z0-9]+)(?:\|[^>]*)?>")
 NUMBER = re.compile(r"(?:^|\s)#(\d+)\b")
 STATUS_WORDS = (IncidentStatus.INVESTIGATING, IncidentStatus.FIXING, IncidentStatus.MONITORING)
 HELP = ("`/incident declare <title> [P0-P3]` · `ack` · `status investigating|fixing|monitoring` · `update` · "
@@ -126,30 +127,59 @@ def _role(request: Request) -> str:
     return f"{commander} is now the Incident Commander of #{incident.number}."
 
 
-def _page(request: Request) -> str:
-    """Page one person into the incident now, on the channels they are paged on at once, whatever its
-    status (``page`` pulls in the database expert). One closed run per request, like a re-alert."""
-    incident = Incident.objects.select_related("severity", "organization", "service").get(pk=incident_of(request).pk)
-    user = _target(request, NUMBER.sub(" ", request.args))
-    now = timezone.now()
-    event = incident_services.timeline_event_record(
-        incident=incident, kind=TimelineKind.PAGED, actor=request.user,
-        payload={"text": f"{request.user} paged {user} from Slack.", "person": person(user), "via": "slack"})
-    run = EscalationRun.objects.create(organization_id=incident.organization_id, incident=incident,
-                                       trigger_event_id=event.pk, policy_snapshot={"steps": []},
-                                       severity_name=incident.severity.name, state=RunState.ACKNOWLEDGED,
-                                       ended_at=now, ended_reason="Paged from Slack: no escalation.")
-    run.organization = incident.organization
+def _group_members(request: Request, group_id: str) -> list:
+    """The members of a Slack user group (``usergroups.users.list``) that are Foghorn members."""
+    try:
+        data = client.call(request.workspace.bot_token, "usergroups.users.list", usergroup=group_id)
+    except CallFailed as exc:
+        raise ApplicationError(f"Slack could not list that group: {exc}", {"group": ["Unknown."]}) from exc
+    users = []
+    for slack_user_id in data.get("users") or []:
+        row = people.slack_user_resolve(workspace=request.workspace, slack_user_id=slack_user_id)
+        if row.user is not None:
+            users.append(row.user)
+    if not users:
+        raise ApplicationError("Nobody in that group is a Foghorn member.", {"group": ["No members."]})
+    return users
+
+
+def _page_targets(request: Request, text: str) -> list:
+    group = SUBTEAM.search(text)
+    return _group_members(request, group.group(1)) if group else [_target(request, text)]
+
+
+def _page_one(run: EscalationRun, incident: Incident, user, event_id: int, now) -> None:
     channels = [channel for channel, minutes in comms_selectors.person_chain(incident.organization, user,
                                                                              incident.severity)
                 if minutes == 0 and comms_selectors.contact_for(incident.organization, user, channel)[1]]
     for channel in channels or [Channel.EMAIL]:
         method, address = comms_selectors.contact_for(incident.organization, user, channel)
-        paging._notification(run, key=paging.idempotency_key(run.pk, "slack", event.pk, f"u{user.pk}", channel),
+        paging._notification(run, key=paging.idempotency_key(run.pk, "slack", event_id, f"u{user.pk}", channel),
                              channel=channel, due_at=now, purpose=Purpose.REALERT, recipient=user,
                              contact_method=method, address=method.value_hint if method else (address or user.email))
+
+
+def _page(request: Request) -> str:
+    """Page a person (or everyone of a Slack user group) into the incident now, on the channels they are
+    paged on at once, whatever its status (``page`` pulls in the database expert). One closed run per
+    request, like a re-alert; the ledger's keys make a redelivered request page nobody twice."""
+    incident = Incident.objects.select_related("severity", "organization", "service").get(pk=incident_of(request).pk)
+    users = _page_targets(request, NUMBER.sub(" ", request.args))
+    names = ", ".join(str(user) for user in users)
+    now = timezone.now()
+    event = incident_services.timeline_event_record(
+        incident=incident, kind=TimelineKind.PAGED, actor=request.user,
+        payload={"text": f"{request.user} paged {names} from Slack.", "people": [person(u) for u in users],
+                 "via": "slack"})
+    run = EscalationRun.objects.create(organization_id=incident.organization_id, incident=incident,
+                                       trigger_event_id=event.pk, policy_snapshot={"steps": []},
+                                       severity_name=incident.severity.name, state=RunState.ACKNOWLEDGED,
+                                       ended_at=now, ended_reason="Paged from Slack: no escalation.")
+    run.organization = incident.organization
+    for user in users:
+        _page_one(run, incident, user, event.pk, now)
     paging._nudge_due(run, now)
-    return f"Paging {user} for #{incident.number}."
+    return f"Paging {names} for #{incident.number}."
 
 
 def _help(request: Request) -> str:

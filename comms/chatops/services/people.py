@@ -25,14 +25,14 @@ def _member_by_email(workspace: SlackWorkspace, email: str):
                                            memberships__organization_id=workspace.organization_id).first()
 
 
-def slack_user_resolve(*, workspace: SlackWorkspace, slack_user_id: str) -> SlackUser:
+def slack_user_resolve(*, workspace: SlackWorkspace, slack_user_id: str, seconds: int | None = None) -> SlackUser:
     """The cached (or freshly looked-up) Slack user; ``.user`` is None when no member matches.
     Raises ``CallFailed`` when Slack cannot be asked and nothing is cached."""
     cached = SlackUser.objects.select_related("user").filter(team_id=workspace.team_id,
                                                              slack_user_id=slack_user_id).first()
     if cached is not None and cached.checked_at > timezone.now() - FRESH_FOR:
         return cached
-    data = client.call(workspace.bot_token, "users.info", user=slack_user_id)
+    data = client.call(workspace.bot_token, "users.info", user=slack_user_id, seconds=seconds)
     info = data.get("user") or {}
     profile = info.get("profile") or {}
     email = profile.get("email") or ""
