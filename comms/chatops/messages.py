@@ -47,7 +47,10 @@ def commander_text(incident: Incident, mention: str = "") -> str:
 def topic(incident: Incident, commander_mention: str = "") -> str:
     commander = commander_text(incident, commander_mention)
     parts = [f"{incident.severity.name} #{incident.number} {incident.title}", f"IC: {commander}",
-             f"Status: {incident.get_status_display()}", status_page_link(incident)]
+             f"Status: {incident.get_status_display()}"]
+    if incident.war_room_url:
+        parts.append(f"War room: {incident.war_room_url}")
+    parts.append(status_page_link(incident))
     return " | ".join(parts)[:250]
 
 

@@ -202,3 +202,19 @@ def test_page_a_person_or_a_user_group(org, incident, alice, slack, sender, make
         sender.command("page nobody@nowhere.test", user_id=alice.slack_id, channel_id=channel,
                        response_url=slack.response_url())
     assert "Name someone" in slack.responses[-1]["text"]
+
+
+def test_commands_answer_within_slacks_three_seconds_even_when_slack_is_slow(incident, slack, sender, org,
+                                                                            make_member):
+    """The user look-up the view makes has a 2 s timeout; everything else waits for the worker."""
+    make_member(org, Role.RESPONDER, email="dave@example.test")
+    dave = slack.add_user("dave@example.test")
+    slack.fail("users.info", error="", post=True, delay=5)
+    started = time.monotonic()
+    response = sender.command("ack", user_id=dave, channel_id=channel_of(incident))
+    assert time.monotonic() - started < 3
+    assert "could not ask Slack" in response.json()["text"]
+    started = time.monotonic()
+    response = sender.command("ack", user_id=dave, channel_id=channel_of(incident))
+    assert time.monotonic() - started < 3
+    assert response.json()["text"].startswith("On it")

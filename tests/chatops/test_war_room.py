@@ -50,6 +50,7 @@ def test_zoom_meeting_goes_on_the_incident_and_its_card(org, workspace, slack, z
     assert incident.checklist_items.get(key="start_war_room").done
     channel = slack.channels[IncidentChannel.objects.get(incident=incident).channel_id]
     assert zoom.meetings[0]["join_url"] in str(channel.messages[0]["blocks"])
+    assert f"War room: {zoom.meetings[0]['join_url']}" in channel.topic
     assert zoom.meetings[0]["join_url"] in slack.channel_named("incidents").messages[0]["text"]
 
 

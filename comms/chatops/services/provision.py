@@ -69,7 +69,7 @@ def incident_provision(*, incident: Incident) -> int:
     channel = key(incident, "channel")
     rows = [
         (K.CREATE_CHANNEL, channel, {"name": messages.channel_name(incident, chatops.channel_name_pattern)}, []),
-        (K.SET_TOPIC, key(incident, "topic"), {}, [channel]),
+        (K.SET_TOPIC, key(incident, "topic"), {}, [channel, *war_room_keys]),
         (K.INVITE, key(incident, "invite"), {}, [channel]),
         (K.POST_CARD, key(incident, "card"), {}, [channel, *war_room_keys]),
         (K.ANNOUNCE, key(incident, "announce"), {}, [channel, *war_room_keys]),
