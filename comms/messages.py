@@ -45,11 +45,12 @@ def render(notification) -> Message:
         ack_url = ack.ack_url(incident=incident, user=notification.recipient)
     context = {**facts, "ack_url": ack_url, "notification": notification,
                "purpose": notification.get_purpose_display()}
+    bridge = f" War room: {incident.war_room_url}" if incident.war_room_url else ""
     if notification.purpose == Purpose.ANNOUNCEMENT:
-        text = f"{facts['headline']} ({facts['service']}) — triggered. {facts['incident_url']}"
+        text = f"{facts['headline']} ({facts['service']}) — triggered.{bridge} {facts['incident_url']}"
         subject = f"Incident {facts['headline']}"
     else:
-        text = f"You are paged: {facts['headline']} ({facts['service']})."
+        text = f"You are paged: {facts['headline']} ({facts['service']}).{bridge}"
         subject = f"PAGE {facts['headline']}"
     return Message(
         subject=subject,

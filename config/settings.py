@@ -51,7 +51,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "http://localhost:8000,h
 FOGHORN_BASE_URL = os.environ.get("FOGHORN_BASE_URL", "http://localhost:8000").rstrip("/")
 
 # Foghorn's own apps, in layer order (an app imports only from those before it).
-FOGHORN_APPS = ["tenancy", "oncall", "incidents", "incidents.ingestion", "comms", "comms.statuspage", "postmortems"]
+FOGHORN_APPS = ["tenancy", "oncall", "incidents", "incidents.ingestion", "comms", "comms.statuspage", "comms.chatops",
+                "postmortems"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -365,3 +366,17 @@ STATUSPAGE_SUBSCRIBE_PER_ADDRESS_HOUR = int(os.environ.get("STATUSPAGE_SUBSCRIBE
 STATUSPAGE_VENDOR_POLL_SECONDS = int(os.environ.get("STATUSPAGE_VENDOR_POLL_SECONDS", "120"))
 STATUSPAGE_VENDOR_MAX_BACKOFF_SECONDS = int(os.environ.get("STATUSPAGE_VENDOR_MAX_BACKOFF_SECONDS", "3600"))
 STATUSPAGE_VENDOR_TIMEOUT = float(os.environ.get("STATUSPAGE_VENDOR_TIMEOUT", "10"))
+# --- ChatOps: the Slack app and the war-room bridge (comms/chatops, docs/slack.md) ----------
+# The app's own credentials (api.slack.com/apps → Basic Information); one app serves every org.
+SLACK_CLIENT_ID = os.environ.get("SLACK_CLIENT_ID", "")
+SLACK_CLIENT_SECRET = os.environ.get("SLACK_CLIENT_SECRET", "")
+SLACK_SIGNING_SECRET = os.environ.get("SLACK_SIGNING_SECRET", "")
+# Where the Web API and the OAuth consent page are; tests point them at a local stand-in.
+SLACK_API_BASE = os.environ.get("SLACK_API_BASE", "https://slack.com/api/")
+SLACK_AUTHORIZE_URL = os.environ.get("SLACK_AUTHORIZE_URL", "https://slack.com/oauth/v2/authorize")
+# Zoom server-to-server OAuth app (marketplace.zoom.us → Develop → Server-to-Server OAuth).
+ZOOM_ACCOUNT_ID = os.environ.get("ZOOM_ACCOUNT_ID", "")
+ZOOM_CLIENT_ID = os.environ.get("ZOOM_CLIENT_ID", "")
+ZOOM_CLIENT_SECRET = os.environ.get("ZOOM_CLIENT_SECRET", "")
+ZOOM_API_BASE = os.environ.get("ZOOM_API_BASE", "https://api.zoom.us/v2")
+ZOOM_OAUTH_BASE = os.environ.get("ZOOM_OAUTH_BASE", "https://zoom.us")
