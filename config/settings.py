@@ -41,6 +41,10 @@ FOGHORN_BASE_URL = os.environ.get("FOGHORN_BASE_URL", "http://localhost:8000").r
 FOGHORN_APPS = ["tenancy", "oncall", "incidents", "incidents.ingestion", "comms", "postmortems"]
 
 INSTALLED_APPS = [
+    # The admin theme must come before django.contrib.admin (its templates win).
+    "unfold",
+    "unfold.contrib.filters",
+    "unfold.contrib.import_export",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -53,6 +57,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "anymail",
+    "import_export",
     *FOGHORN_APPS,
 ]
 
@@ -245,3 +250,21 @@ LOGGING = {
 
 # How long before an API token's "last used" time is written again (saves a write per request).
 API_TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
+
+# --- The admin: leadership's console (django-unfold) -------------------------------------
+# https://unfoldadmin.com/docs/configuration/settings/ — every asset is served by the app.
+UNFOLD = {
+    "SITE_TITLE": "Foghorn",
+    "SITE_HEADER": "Foghorn",
+    "SITE_SUBHEADER": "Incident response",
+    "SITE_SYMBOL": "campaign",
+    "SHOW_HISTORY": True,
+    "SHOW_VIEW_ON_SITE": False,
+    "DASHBOARD_CALLBACK": "postmortems.dashboard.dashboard_callback",
+    "STYLES": [lambda request: f"{STATIC_URL}console/console.css"],
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": False,
+        "navigation": "tenancy.console.sidebar_navigation",
+    },
+}
