@@ -8,19 +8,14 @@ from django.urls import path, reverse
 
 from incidents import console, services
 from incidents.models import (
-    ChecklistItem,
     Incident,
-    Participant,
     RootCauseCategory,
     Runbook,
     Service,
     Severity,
-    TimelineEvent,
 )
 from tenancy.admin_base import (
     OrganizationScopedModelAdmin,
-    OrganizationScopedTabularInline,
-    ReadOnlyAdminMixin,
 )
 from tenancy.enums import Role
 from tenancy.errors import ApplicationError
