@@ -8,7 +8,7 @@ class CommsConfig(AppConfig):
         from anymail.signals import tracking
         from django.db.models.signals import post_save
 
-        from comms import handlers, receivers
+        from comms import console, handlers, receivers
         from incidents import events
         from tenancy.models import Membership
 
@@ -16,3 +16,4 @@ class CommsConfig(AppConfig):
         events.register("comms.webhooks", handlers.on_webhook_event, kinds=handlers.WEBHOOK_KINDS)
         tracking.connect(receivers.on_anymail_tracking, dispatch_uid="comms.anymail_tracking")
         post_save.connect(receivers.on_membership_saved, sender=Membership, dispatch_uid="comms.member_defaults")
+        console.register()

@@ -23,7 +23,7 @@ Handler = Callable[[object, Incident], str]
 class Panel:
     """A block of the incident page contributed by another app.
 
-    ``context(request, incident)`` returns the template's variables; ``actions`` maps a work
+    ``context(request, incident)`` returns the template's variables (as ``data.<name>``); ``actions`` maps a work
     action's name to ``handler(request, incident) -> message`` (raise ApplicationError to refuse)."""
 
     key: str

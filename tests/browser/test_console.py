@@ -63,6 +63,8 @@ def test_a_commander_works_an_incident_from_the_admin(page, live_server, demo, s
     timeline = page.locator("#timeline")
     kinds = [timeline.locator("li").nth(i).get_attribute("data-kind") for i in range(timeline.locator("li").count())]
     assert {"acknowledged", "status_changed", "checklist_updated"} <= set(kinds)
+    # The notifications sent for it, from the delivery ledger.
+    assert page.locator("#notifications tbody tr").count() == incident.notifications.count() > 0
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.INVESTIGATING
     assert incident.acknowledged_at is not None
