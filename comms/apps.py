@@ -8,7 +8,7 @@ class CommsConfig(AppConfig):
         from anymail.signals import tracking
         from django.db.models.signals import post_save
 
-        from comms import handlers, receivers
+        from comms import console, handlers, receivers
         from incidents import events
         from tenancy.models import Membership
 
@@ -22,3 +22,4 @@ class CommsConfig(AppConfig):
         from tenancy import health
 
         health.register_report("beat", ticks.beat_report)
+        console.register()

@@ -55,6 +55,10 @@ FOGHORN_APPS = ["tenancy", "oncall", "incidents", "incidents.ingestion", "comms"
                 "postmortems"]
 
 INSTALLED_APPS = [
+    # The admin theme must come before django.contrib.admin (its templates win).
+    "unfold",
+    "unfold.contrib.filters",
+    "unfold.contrib.import_export",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -67,6 +71,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "anymail",
+    "import_export",
     *FOGHORN_APPS,
 ]
 
@@ -380,3 +385,20 @@ ZOOM_CLIENT_ID = os.environ.get("ZOOM_CLIENT_ID", "")
 ZOOM_CLIENT_SECRET = os.environ.get("ZOOM_CLIENT_SECRET", "")
 ZOOM_API_BASE = os.environ.get("ZOOM_API_BASE", "https://api.zoom.us/v2")
 ZOOM_OAUTH_BASE = os.environ.get("ZOOM_OAUTH_BASE", "https://zoom.us")
+# --- The admin: leadership's console (django-unfold) -------------------------------------
+# https://unfoldadmin.com/docs/configuration/settings/ — every asset is served by the app.
+UNFOLD = {
+    "SITE_TITLE": "Foghorn",
+    "SITE_HEADER": "Foghorn",
+    "SITE_SUBHEADER": "Incident response",
+    "SITE_SYMBOL": "campaign",
+    "SHOW_HISTORY": True,
+    "SHOW_VIEW_ON_SITE": False,
+    "DASHBOARD_CALLBACK": "postmortems.dashboard.dashboard_callback",
+    "STYLES": [lambda request: f"{STATIC_URL}console/console.css"],
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": False,
+        "navigation": "tenancy.console.sidebar_navigation",
+    },
+}

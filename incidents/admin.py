@@ -1,65 +1,38 @@
-"""Leadership's console for incidents. Thin: state changes and the catalog's saves and deletes go
-through ``incidents.services`` (``tenancy.admin_base.ServiceAdminMixin``)."""
+"""Leadership's console for incidents. Thin: state changes (the incident page's work actions,
+incidents/console.py) and the catalog's saves and deletes go through ``incidents.services``
+(``tenancy.admin_base.ServiceAdminMixin``)."""
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 
-from incidents import services
+from incidents import console, services
 from incidents.models import (
-    ChecklistItem,
     Incident,
-    Participant,
     RootCauseCategory,
     Runbook,
     Service,
     Severity,
-    TimelineEvent,
 )
 from incidents.services import catalog
 from tenancy.admin_base import (
     OrganizationScopedModelAdmin,
-    OrganizationScopedTabularInline,
-    ReadOnlyAdminMixin,
     ServiceAdminMixin,
-    formset_changes,
 )
+from tenancy.enums import Role
 from tenancy.errors import ApplicationError
-
-
-class TimelineEventInline(ReadOnlyAdminMixin, OrganizationScopedTabularInline):
-    """The audit log: append-only, so read-only here."""
-
-    model = TimelineEvent
-    extra = 0
-    can_delete = False
-    fields = ["at", "kind", "actor", "payload"]
-    readonly_fields = fields
-    ordering = ["at", "id"]
-
-
-class ParticipantInline(OrganizationScopedTabularInline):
-    """Adding someone (or changing their role) is ``participant_add``, with its timeline event."""
-
-    model = Participant
-    extra = 0
-    can_delete = False
-    fields = ["user", "role", "added_at"]
-    readonly_fields = ["added_at"]
-    autocomplete_fields = ["user"]
-
-
-class ChecklistItemInline(OrganizationScopedTabularInline):
-    model = ChecklistItem
-    extra = 0
-    can_delete = False
-    fields = ["checklist", "label", "done", "checked_by", "checked_at", "automatic"]
-    readonly_fields = ["checklist", "label", "done", "checked_by", "checked_at", "automatic"]
-
-    def has_add_permission(self, request, *args):
-        return False
 
 
 @admin.register(Incident)
 class IncidentAdmin(ServiceAdminMixin, OrganizationScopedModelAdmin):
+    """The list of incidents and the page a commander works one from (incidents/console.py).
+
+    Nothing is edited through Django's form: every button posts a work action that calls a
+    service, so the admin validates, records and announces exactly as the API does. Viewers see
+    the page without any button; responders and up work it."""
+
     list_display = ["number", "title", "organization", "severity", "status", "service", "commander", "detected_at",
                     "is_drill"]
     list_display_links = ["number", "title"]
@@ -71,35 +44,66 @@ class IncidentAdmin(ServiceAdminMixin, OrganizationScopedModelAdmin):
     readonly_fields = ["organization", "number", "title", "description", "severity", "service", "status", "commander",
                        "detected_at", "acknowledged_at", "resolved_at", "closed_at", "customer_impact", "root_cause",
                        "root_cause_category", "is_drill", "war_room_url", "alert_count", "source"]
-    inlines = [ParticipantInline, ChecklistItemInline, TimelineEventInline]
+    change_form_template = "incidents/admin/incident_work.html"
     actions = ["acknowledge", "resolve"]
+    console_order = 0
 
     def has_add_permission(self, request, *args):
         return False  # incidents are opened through the API or by alerts, so numbering and paging happen
+
+    def has_change_permission(self, request, obj=None):
+        return False  # the page is read-only; work happens through the work actions below
 
     def has_delete_permission(self, request, obj=None):
         return False  # the record of an incident is kept
 
     def service_save(self, request, obj, form, formsets, change):
-        """Every field of the incident is read-only here; the war-room roster changes through the service."""
-        for formset in formsets:
-            if formset.model is Participant:
-                new, changed, _deleted = formset_changes(formset)
-                for participant in [*new, *changed]:
-                    services.participant_add(incident=obj, user=participant.user, role=participant.role,
-                                             actor=request.user)
-        return obj
+        raise ApplicationError("An incident changes through its work actions, not the form.")
 
     def service_delete(self, request, obj):
         raise ApplicationError("The record of an incident is kept.")
 
-    @admin.action(description="Acknowledge the selected incidents")
+    def has_work_permission(self, request, obj=None) -> bool:
+        return self._may(request, Role.RESPONDER, obj)
+
+    def get_urls(self):
+        work = self.admin_site.admin_view(self.work_view)
+        return [path("<path:object_id>/work/<slug:action>/", work, name="incidents_incident_work"),
+                *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        incident = self.get_object(request, object_id)
+        extra_context = dict(extra_context or {})
+        if incident is not None:
+            extra_context["work"] = console.work_context(request, incident)
+            extra_context["can_work"] = self.has_work_permission(request, incident)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def work_view(self, request, object_id, action):
+        """POST one work action on the incident, then back to its page with what happened."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        incident = get_object_or_404(self.get_queryset(request), pk=object_id)
+        if not self.has_work_permission(request, incident):
+            raise PermissionDenied
+        handler = console.work_action(action)
+        if handler is None:
+            raise PermissionDenied
+        try:
+            self.message_user(request, handler(request, incident), messages.SUCCESS)
+        except ApplicationError as error:
+            details = "; ".join(f"{name}: {' '.join(map(str, problems))}" for name, problems in error.errors.items())
+            self.message_user(request, f"{error.message} {details}".strip(), messages.ERROR)
+        return HttpResponseRedirect(reverse("admin:incidents_incident_change", args=[incident.pk]))
+
+    @admin.action(description="Acknowledge the selected incidents", permissions=["work"])
     def acknowledge(self, request, queryset):
         for incident in queryset:
             services.incident_acknowledge(incident=incident, actor=request.user, via="admin")
         self.message_user(request, f"Acknowledged {queryset.count()} incident(s).", messages.SUCCESS)
 
-    @admin.action(description="Resolve the selected incidents (needs the verification checklist complete)")
+    @admin.action(description="Resolve the selected incidents (needs the verification checklist complete)",
+                  permissions=["work"])
     def resolve(self, request, queryset):
         for incident in queryset:
             try:

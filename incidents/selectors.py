@@ -1,9 +1,11 @@
 """Read-side queries of the incidents app. Every one takes the organization (or an object of it)."""
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db.models import QuerySet
 
+from incidents.enums import OPEN_STATUSES
 from incidents.models import (
     ChangeEvent,
     ChecklistItem,
@@ -85,3 +87,30 @@ def recent_changes_for_incident(*, incident: Incident, window: timedelta = RECEN
         organization_id=incident.organization_id, service_id=incident.service_id,
         occurred_at__gte=incident.detected_at - window, occurred_at__lte=incident.detected_at,
     ).order_by("-occurred_at", "-id")[:limit])
+@dataclass(frozen=True, slots=True)
+class SlaState:
+    """Where an open incident stands against its severity's acknowledgment SLA."""
+
+    incident: Incident
+    age: timedelta
+    state: str  # "met" (acknowledged within the SLA), "late" (acknowledged after it), "breached", "running"
+    time_left: timedelta | None  # while running: how long until the SLA breaks
+
+
+def _sla_state(incident: Incident, now: datetime) -> SlaState:
+    sla = incident.severity.ack_sla
+    deadline = incident.detected_at + sla
+    age = now - incident.detected_at
+    if incident.acknowledged_at is not None:
+        state = "met" if incident.acknowledged_at <= deadline else "late"
+        return SlaState(incident, age, state, None)
+    if now > deadline:
+        return SlaState(incident, age, "breached", None)
+    return SlaState(incident, age, "running", deadline - now)
+
+
+def open_incidents_with_sla(*, organization: Organization, now: datetime) -> list[SlaState]:
+    """The org's open, non-drill incidents, most severe first, each with its age and SLA state (one query)."""
+    incidents = (Incident.objects.for_org(organization).filter(status__in=OPEN_STATUSES, is_drill=False)
+                 .select_related("severity", "service", "commander").order_by("severity__rank", "detected_at"))
+    return [_sla_state(incident, now) for incident in incidents]

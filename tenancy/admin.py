@@ -1,12 +1,16 @@
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from unfold.admin import ModelAdmin
+from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from tenancy import services
 from tenancy.admin_base import (
     OrganizationScopedModelAdmin,
     OrganizationScopedTabularInline,
-    administered_organizations,
+    organizations_where,
 )
 from tenancy.enums import Role
 from tenancy.errors import ApplicationError
@@ -144,10 +148,27 @@ class ApiTokenAdmin(OrganizationScopedModelAdmin):
         return False  # tokens are created through the API or create_org, so the secret can be shown once
 
 
-@admin.register(User)
-class UserAdmin(DjangoUserAdmin):
-    """People are global; a staff org admin sees the members of their organizations, read-only."""
+admin.site.unregister(Group)
 
+
+@admin.register(Group)
+class GroupAdmin(DjangoGroupAdmin, ModelAdmin):
+    """Django's permission groups (unused by Foghorn's roles): superusers only."""
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin, ModelAdmin):
+    """People are global; a staff member sees the members of their organizations, read-only."""
+
+    form = UserChangeForm
+    add_form = UserCreationForm
+    change_password_form = AdminPasswordChangeForm
     ordering = ["email"]
     list_display = ["email", "name", "is_staff", "is_active", "date_joined"]
     search_fields = ["email", "name"]
@@ -163,11 +184,11 @@ class UserAdmin(DjangoUserAdmin):
         users = super().get_queryset(request)
         if request.user.is_superuser:
             return users
-        return users.filter(memberships__organization__in=administered_organizations(request)).distinct()
+        return users.filter(memberships__organization__in=organizations_where(request, Role.VIEWER)).distinct()
 
     def _org_admin(self, request) -> bool:
         return request.user.is_superuser or (
-            request.user.is_staff and administered_organizations(request).exists()
+            request.user.is_staff and organizations_where(request, Role.VIEWER).exists()
         )
 
     def has_module_permission(self, request):

@@ -1,7 +1,9 @@
 """The tenancy wall for the Django admin (leadership's console).
 
-A staff member sees, and can pick in forms, only objects of organizations where they
-are admin or owner; superusers see everything. Every tenant-owned ModelAdmin and inline
+A staff member sees only objects of organizations they belong to, and writes only where their
+role allows it (``write_role``: admin for configuration, responder for incident work); forms
+offer only objects of organizations where they may write. Viewers read and see no write
+buttons. Superusers see everything. Every tenant-owned ModelAdmin and inline
 uses ``OrganizationScopedAdminMixin``; ``organization_field`` names the path to the org
 for models that reach it through a parent (e.g. ``"schedule__organization"``).
 
@@ -18,10 +20,12 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpResponseRedirect
+from unfold.admin import ModelAdmin, StackedInline, TabularInline
 
 from tenancy import selectors
+from tenancy.enums import Role
 from tenancy.errors import ApplicationError
-from tenancy.models import Organization
+from tenancy.models import Membership, Organization
 
 
 def administered_organizations(request) -> QuerySet[Organization]:
@@ -34,6 +38,23 @@ def administered_organizations(request) -> QuerySet[Organization]:
         ids = list(organizations.values_list("pk", flat=True))
         setattr(request, cache_name, Organization.objects.filter(pk__in=ids))
     return getattr(request, cache_name)
+
+
+def member_roles(request) -> dict[int, str]:
+    """The staff user's role in each organization they belong to (cached on the request)."""
+    cache_name = "_foghorn_admin_roles"
+    if not hasattr(request, cache_name):
+        roles = dict(Membership.objects.filter(user_id=request.user.pk).values_list("organization_id", "role"))
+        setattr(request, cache_name, roles)
+    return getattr(request, cache_name)
+
+
+def organizations_where(request, role: str) -> QuerySet[Organization]:
+    """Organizations where the request's user has ``role`` or a stronger one (all for superusers)."""
+    if request.user.is_superuser:
+        return Organization.objects.all()
+    ids = [org_id for org_id, held in member_roles(request).items() if Role.at_least(held, role)]
+    return Organization.objects.filter(pk__in=ids)
 
 
 def _org_path_of(model) -> str | None:
@@ -59,10 +80,10 @@ def _obj_org_id(obj, path: str):
 
 
 class ScopedOrganizationListFilter(admin.RelatedFieldListFilter):
-    """The organization filter: only the organizations the user administers, hidden when there is one."""
+    """The organization filter: only the organizations the user belongs to, hidden when there is one."""
 
     def field_choices(self, field, request, model_admin):
-        return [(org.pk, str(org)) for org in administered_organizations(request).order_by("name")]
+        return [(org.pk, str(org)) for org in organizations_where(request, Role.VIEWER).order_by("name")]
 
     @property
     def include_empty_choice(self):
@@ -105,62 +126,71 @@ def scoped_list_filter(model, entry):
 
 class OrganizationScopedAdminMixin:
     organization_field = "organization"
+    # The weakest role that may add, change or delete these objects (configuration: admin).
+    write_role = Role.ADMIN
 
     def get_list_filter(self, request):
         """Every filter of a changelist offers only the user's organizations and their objects."""
         return [scoped_list_filter(self.model, entry) for entry in super().get_list_filter(request)]
 
-    def _is_org_admin(self, request) -> bool:
-        user = request.user
-        return user.is_active and user.is_staff and administered_organizations(request).exists()
+    def _role_in(self, request, org_id) -> str | None:
+        return member_roles(request).get(org_id)
 
-    def _scope(self, request, queryset: QuerySet, path: str) -> QuerySet:
+    def _may(self, request, role: str, obj=None) -> bool:
+        user = request.user
+        if user.is_superuser:
+            return True
+        if not (user.is_active and user.is_staff):
+            return False
+        if obj is None:
+            return any(Role.at_least(held, role) for held in member_roles(request).values())
+        org_id = _obj_org_id(obj, self.organization_field)
+        if org_id is None:
+            return any(Role.at_least(held, role) for held in member_roles(request).values())
+        held = self._role_in(request, org_id)
+        return held is not None and Role.at_least(held, role)
+
+    def _allowed(self, request, obj=None) -> bool:
+        """May the user write ``obj`` (or write at all)?"""
+        return self._may(request, self.write_role, obj)
+
+    def _scope(self, request, queryset: QuerySet, path: str, role: str = Role.VIEWER) -> QuerySet:
         if request.user.is_superuser:
             return queryset
-        orgs = administered_organizations(request)
+        orgs = organizations_where(request, role)
         lookup = "pk__in" if path == "pk" else f"{path}__in"
         return queryset.filter(**{lookup: orgs}).distinct()
 
     def get_queryset(self, request):
         return self._scope(request, super().get_queryset(request), self.organization_field)
 
-    def _allowed(self, request, obj=None) -> bool:
-        if request.user.is_superuser:
-            return True
-        if not self._is_org_admin(request):
-            return False
-        if obj is None:
-            return True
-        org_id = _obj_org_id(obj, self.organization_field)
-        return org_id is None or administered_organizations(request).filter(pk=org_id).exists()
-
     def has_module_permission(self, request):
-        return self._allowed(request)
+        return self._may(request, Role.VIEWER)
 
     def has_view_permission(self, request, obj=None):
-        return self._allowed(request, obj)
+        return self._may(request, Role.VIEWER, obj)
 
     def has_add_permission(self, request, *args):
-        return self._allowed(request)
+        return self._may(request, self.write_role)
 
     def has_change_permission(self, request, obj=None):
-        return self._allowed(request, obj)
+        return self._may(request, self.write_role, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return self._allowed(request, obj)
+        return self._may(request, self.write_role, obj)
 
     def _limit_choices(self, request, db_field, formfield):
+        """Forms offer only objects of organizations where the user may write."""
         if formfield is None or request.user.is_superuser or not hasattr(formfield, "queryset"):
             return formfield
         related = db_field.related_model
+        writable = organizations_where(request, self.write_role)
         if related is get_user_model():
-            formfield.queryset = formfield.queryset.filter(
-                memberships__organization__in=administered_organizations(request)
-            ).distinct()
+            formfield.queryset = formfield.queryset.filter(memberships__organization__in=writable).distinct()
             return formfield
         path = _org_path_of(related)
         if path is not None:
-            formfield.queryset = self._scope(request, formfield.queryset, path)
+            formfield.queryset = self._scope(request, formfield.queryset, path, self.write_role)
         return formfield
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -170,7 +200,7 @@ class OrganizationScopedAdminMixin:
         return self._limit_choices(request, db_field, super().formfield_for_manytomany(db_field, request, **kwargs))
 
     def save_model(self, request, obj, form, change):
-        if not self._allowed(request, obj):
+        if not self._may(request, self.write_role, obj):
             raise PermissionDenied
         super().save_model(request, obj, form, change)
 
@@ -189,15 +219,15 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class OrganizationScopedModelAdmin(OrganizationScopedAdminMixin, admin.ModelAdmin):
+class OrganizationScopedModelAdmin(OrganizationScopedAdminMixin, ModelAdmin):
     pass
 
 
-class OrganizationScopedTabularInline(OrganizationScopedAdminMixin, admin.TabularInline):
+class OrganizationScopedTabularInline(OrganizationScopedAdminMixin, TabularInline):
     pass
 
 
-class OrganizationScopedStackedInline(OrganizationScopedAdminMixin, admin.StackedInline):
+class OrganizationScopedStackedInline(OrganizationScopedAdminMixin, StackedInline):
     pass
 
 

@@ -28,7 +28,8 @@ def seed(organization: Organization | None = None) -> Organization:
     for email, name, role, _title in DEMO_PEOPLE:
         user = User.objects.filter(email=email).first()
         if user is None:
-            user = User.objects.create_user(email=email, name=name, password=DEMO_PASSWORD)
+            # Everyone in the demo may log into the console; their role decides what they may do there.
+            user = User.objects.create_user(email=email, name=name, password=DEMO_PASSWORD, is_staff=True)
         if not Membership.objects.filter(organization=organization, user=user).exists():
             Membership.objects.create(organization=organization, user=user, role=role)
     admin = User.objects.get(email=DEMO_ADMIN_EMAIL)

@@ -88,10 +88,21 @@ def test_changelist_filters_name_only_the_users_organizations(client, make_org, 
     assert "Acme Co" in both
 
 
-def test_staff_responder_sees_nothing(client, make_org, make_member):
+def test_staff_responder_reads_their_org_and_cannot_configure(client, make_org, make_member):
     member = make_member(make_org(), Role.RESPONDER, is_staff=True)
     client.force_login(member.user)
-    assert client.get("/admin/tenancy/membership/").status_code == 403
+    page = client.get("/admin/tenancy/membership/")
+    assert page.status_code == 200
+    assert member.user.email in page.content.decode()
+    assert "/admin/tenancy/membership/add/" not in page.content.decode()
+    assert client.get("/admin/tenancy/membership/add/").status_code == 403
+    assert client.get(f"/admin/tenancy/membership/{member.pk}/delete/").status_code == 403
+
+
+def test_a_member_without_staff_access_sees_nothing(client, make_org, make_member):
+    member = make_member(make_org(), Role.OWNER, is_staff=False)
+    client.force_login(member.user)
+    assert client.get("/admin/tenancy/membership/").status_code == 302  # to the login page
 
 
 def test_superuser_sees_everything(client, two_orgs, django_user_model):
