@@ -252,9 +252,13 @@ class EscalationPolicyViewSet(OrganizationScopedServiceViewSet):
         return Response(EscalationPolicySerializer(self.get_base_queryset().get(pk=obj.pk)).data, status=code)
 
     def service_create(self, data):
+        if not data.get("steps"):
+            raise ApplicationError("A policy needs at least one step.", {"steps": ["Give at least one step."]})
         return services.escalation_policy_create(organization=self.organization, steps=data.pop("steps", []), **data)
 
     def service_update(self, instance, data, partial):
+        if "steps" in data and not data["steps"]:
+            raise ApplicationError("A policy needs at least one step.", {"steps": ["Give at least one step."]})
         return services.escalation_policy_update(policy=instance, **data)
 
     def service_delete(self, instance):

@@ -35,7 +35,7 @@ class CallFailed(Exception):
 
 
 def timeout() -> int:
-    return max(1, int(conf.http_timeout()))
+    return max(1, int(conf.http_timeout()[1]))  # (connect, read): slack-sdk takes one number
 
 
 # Calls made while Slack waits for our answer (its limit is 3 s): user look-ups and views.open.
@@ -101,7 +101,7 @@ def _raise_for_zoom(response: requests.Response) -> None:
     if response.status_code == 429:
         raise CallFailed("Zoom rate limit", retry_after=float(response.headers.get("Retry-After") or 1))
     if response.status_code >= 400:
-        raise CallFailed(f"Zoom answered {response.status_code}: {response.text[:200]}",
+        raise CallFailed(f"Zoom answered HTTP {response.status_code} {response.reason}",
                          permanent=response.status_code in (400, 401, 403, 404))
 
 

@@ -50,8 +50,6 @@ def escalation_policy_create(*, organization: Organization, name: str, steps: li
     """A policy with its steps in order (``steps``: dicts of delay_minutes, users, schedules, groups).
     ``is_default``: it pages incidents without a service or whose service has no policy (it takes
     over from the previous default)."""
-    if not steps:
-        raise ApplicationError("A policy needs at least one step.", {"steps": ["Give at least one step."]})
     policy = EscalationPolicy(organization=organization, name=name, repeat_count=repeat_count,
                               description=description, repeat_from_position=repeat_from_position,
                               is_default=is_default)
@@ -70,8 +68,6 @@ def escalation_policy_update(*, policy: EscalationPolicy, steps: list[dict] | No
     """Update fields; ``steps`` (when given) replaces the ordered steps. The row is locked so two
     editors do not interleave step lists. Running pages keep their snapshot."""
     policy = EscalationPolicy.objects.select_for_update().get(pk=policy.pk)
-    if steps is not None and not steps:
-        raise ApplicationError("A policy needs at least one step.", {"steps": ["Give at least one step."]})
     if fields.get("is_default"):
         _take_default(policy)
     model_update(instance=policy, fields=POLICY_FIELDS, data=fields)

@@ -3,11 +3,13 @@ what is missing."""
 
 from datetime import timedelta
 
-from django.apps import apps
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from comms import conf as comms_conf
+from comms import templating
+from comms.enums import TemplateKind
+from comms.services import templates as template_services
 from incidents.models import Incident, Runbook, Service, Severity
 from oncall import selectors as oncall_selectors
 from oncall.models import EscalationPolicy, Schedule
@@ -51,16 +53,20 @@ def runbooks_for_top_services(organization: Organization) -> dict:
                       missing, f"{Runbook.objects.filter(organization=organization).count()} runbooks in all.")
 
 
+REQUIRED_TEMPLATES = {TemplateKind.INTERNAL: "internal update", TemplateKind.PUBLIC: "external update",
+                      TemplateKind.USER_EMAIL: "affected-user email"}
+
+
 def communication_templates(organization: Organization) -> dict:
-    """The plan's internal, external and user-email templates (section 11) come with comms' message
-    templates (issue 12); this installation either has them or not."""
-    try:
-        apps.get_model("comms", "MessageTemplate")
-    except LookupError:
-        return _criterion("communication_templates", "Communication templates ready (internal, external, user email)",
-                          ["Message templates (internal, external, user email) are not installed yet."])
+    """The plan's internal, external and user-email templates (section 11): each is the org's saved
+    text or the plan's default, and must still render (an empty or broken edit fails here)."""
+    missing = []
+    for kind, label in REQUIRED_TEMPLATES.items():
+        _subject, body = template_services.template_source(organization, kind)
+        if not body.strip() or templating.check(kind, body):
+            missing.append(f"The {label} template is empty or does not render: fix it under message-templates/.")
     return _criterion("communication_templates", "Communication templates ready (internal, external, user email)",
-                      [], "The plan's templates are the defaults; admins edit them under message-templates/.")
+                      missing, "The plan's templates are the defaults; admins edit them under message-templates/.")
 
 
 def oncall_established(organization: Organization, now) -> dict:

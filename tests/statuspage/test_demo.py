@@ -18,7 +18,9 @@ def test_seed_demo_publishes_the_demo_status_page_idempotently(client, django_ca
     assert Maintenance.objects.filter(organization=page.organization, status="scheduled").count() == 1
     summary = client.get("/status/demo/api/v2/summary.json").json()
     assert summary["scheduled_maintenances"][0]["name"] == "Database upgrade to PostgreSQL 16"
-    assert [i["name"] for i in summary["incidents"]] == ["Contact enrichment unavailable"]
+    # The open incident, named by its newest public update (the comms demo posts updates on it too).
+    assert len(summary["incidents"]) == 1
+    assert summary["incidents"][0]["name"].startswith("Contact enrichment")
     history = client.get("/status/demo/api/v2/incidents.json").json()["incidents"]
     assert "Errors when applying and saving contacts" in [i["name"] for i in history]
     body = client.get("/status/demo/").content.decode()
