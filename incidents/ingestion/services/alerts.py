@@ -38,8 +38,8 @@ ALERTS_CLEARED_NOTE = "alerts cleared"
 
 @dataclass(frozen=True)
 class Outcome:
-    """What an event did: ``result`` is created, joined, reopened, duplicate, suppressed,
-    resolved, acknowledged, noted or ignored."""
+    """What an event did: ``result`` is created, joined, grouped (into the alert-storm incident),
+    reopened, duplicate, suppressed, resolved, acknowledged, noted or ignored."""
 
     result: str
     dedup_key: str
