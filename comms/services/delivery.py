@@ -117,6 +117,9 @@ def _target(notification: Notification) -> Target:
         destination = notification.chat_destination
         return Target(address=destination.url, format=destination.format)
     method = notification.contact_method
+    if method is not None and method.organization_id != notification.organization_id:
+        # Contact methods belong to (person, organization): another org's is never used.
+        raise channels.PermanentError("The contact method belongs to another organization.")
     address = method.value if method else notification.address
     if notification.channel == Channel.CHAT and not address.startswith(("http://", "https://")):
         destination = selectors.default_chat_destination(notification.organization)

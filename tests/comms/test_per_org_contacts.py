@@ -37,3 +37,23 @@ def test_org_b_pages_with_its_own_methods_only(make_org, make_member, receiver, 
     assert listed.status_code == 200
     assert {m["kind"] for m in listed.json()["results"]} == {"email"}
     assert "+14155550177" not in listed.content.decode()
+
+
+def test_delivery_never_uses_another_orgs_contact_method(make_org, make_member, receiver):
+    from django.utils import timezone
+
+    from comms.models import EscalationRun
+    from comms.services import delivery
+
+    org_a, org_b = make_org(), make_org()
+    shared = make_member(org_a, Role.RESPONDER).user
+    MembershipFactory(organization=org_b, user=shared, role=Role.RESPONDER)
+    method_a = factories.chat_method(org_a, shared, receiver.url("/org-a-only"))
+    incident = incident_services.incident_create(organization=org_b, title="B", severity="P2")
+    run = EscalationRun.objects.create(organization=org_b, incident=incident, policy_snapshot={"steps": []},
+                                       severity_name="P2")
+    row = Notification.objects.create(organization=org_b, incident=incident, run=run, channel="chat",
+                                      recipient=shared, contact_method=method_a, address=method_a.value_hint,
+                                      idempotency_key=f"{run.pk}:cross-org", due_at=timezone.now())
+    assert delivery.notification_deliver(notification_id=row.pk) == "failed"
+    assert receiver.at("/org-a-only") == []
