@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.db import transaction
 from django.db.models import Avg, Count, F, Max, Q
 from django.db.models.functions import Coalesce, TruncMonth, TruncQuarter
 from django.utils import timezone
@@ -13,7 +14,7 @@ from django.utils import timezone
 from incidents.models import Incident
 from postmortems.enums import FINISHED_ITEM_STATUSES, OPEN_ITEM_STATUSES, ActionItemStatus
 from postmortems.models import ActionItem
-from postmortems.selectors.sql import Percentiles, SecondsBetween, has_percentiles
+from postmortems.selectors.sql import Percentiles, SecondsBetween, has_percentiles, sort_memory
 from tenancy.errors import ApplicationError
 from tenancy.models import Organization
 
@@ -221,6 +222,13 @@ def metrics(*, organization: Organization, since: datetime | None = None, until:
             group_by: str | None = None) -> dict:
     """Every metric of the plan for incidents detected in [since, until) (default: the last 90 days).
     The shape is documented in ``postmortems/README.md``."""
+    with transaction.atomic():
+        sort_memory()
+        return _metrics(organization, since, until, group_by)
+
+
+def _metrics(organization: Organization, since: datetime | None, until: datetime | None,
+             group_by: str | None) -> dict:
     since, until = window(since, until)
     incidents = incidents_in(organization, since, until)
     row = incidents.aggregate(count=Count("pk"), **_aggregates(),

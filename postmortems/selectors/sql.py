@@ -37,3 +37,12 @@ class Percentiles(Aggregate):
 
 def has_percentiles() -> bool:
     return connection.vendor == "postgresql"
+
+
+def sort_memory(megabytes: int = 32) -> None:
+    """Give this transaction's sorts (GROUP BY and each ``percentile_cont``) room in memory: at the
+    default 4 MB a year of one organization's incidents spills to disk. PostgreSQL only; call it inside
+    ``transaction.atomic``. https://www.postgresql.org/docs/current/runtime-config-resource.html"""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL work_mem = '{int(megabytes)}MB'")
