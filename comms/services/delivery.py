@@ -358,7 +358,9 @@ def notification_track(*, event) -> Notification | None:
         notification.failed_at = now
         notification.last_error = (event.description or event.mta_response or event.event_type or "")[:2000]
     notification.save()
-    if state in (S.BOUNCED, S.COMPLAINED) and notification.purpose != Purpose.SUBSCRIBER:
+    # Subscriber mail has no incident, and campaigns count their bounces themselves.
+    if state in (S.BOUNCED, S.COMPLAINED) and notification.purpose != Purpose.SUBSCRIBER \
+            and notification.campaign_id is None:
         note(notification.incident, TK.NOTIFICATION_FAILED, f"Email to {_who(notification)} {state}.",
              notification_id=notification.pk, channel=notification.channel, error=notification.last_error[:500])
         if state == S.BOUNCED:

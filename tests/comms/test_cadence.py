@@ -1,10 +1,13 @@
 """Cadence reminders with time travel: one reminder per due time and stage, overdue noted, none for P3,
 resolved incidents or drills (unless the drill asks)."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 from django.urls import reverse
 
 from comms.enums import Purpose, ReminderStage
@@ -127,3 +130,25 @@ def test_an_acknowledgement_starts_the_cadence(org, make_member, receiver, djang
     assert incident.next_update_at == reminder.due_at
     assert cadence.cadence_first_due(incident=incident) is None  # once
     assert tick_at(reminder.due_at, django_capture_on_commit_callbacks) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_tickers_send_each_reminder_once(org, make_member, receiver):
+    incident, john = plan_incident(org, make_member, receiver, severity="P1")
+    with time_machine.travel(T0, tick=False):
+        update = post(incident, john)
+    barrier = threading.Barrier(4)
+
+    def tick(_):
+        barrier.wait()
+        try:
+            return cadence.cadence_tick(now=update.next_update_at)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(4) as pool:
+        handled = list(pool.map(tick, range(4)))
+    assert sum(handled) == 1
+    assert Notification.objects.filter(purpose=Purpose.REMINDER).count() == 1
+    receiver.wait_for("/john", 1, timeout=10)
+    assert len(receiver.at("/john")) == 1
