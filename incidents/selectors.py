@@ -114,3 +114,10 @@ def open_incidents_with_sla(*, organization: Organization, now: datetime) -> lis
     incidents = (Incident.objects.for_org(organization).filter(status__in=OPEN_STATUSES, is_drill=False)
                  .select_related("severity", "service", "commander").order_by("severity__rank", "detected_at"))
     return [_sla_state(incident, now) for incident in incidents]
+
+
+def incidents_update_due(*, organization: Organization, now: datetime, within: timedelta) -> list[Incident]:
+    """Open, non-drill incidents whose next status update is due before ``now + within`` (soonest first)."""
+    return list(Incident.objects.for_org(organization)
+                .filter(status__in=OPEN_STATUSES, is_drill=False, next_update_at__lt=now + within)
+                .select_related("severity").order_by("next_update_at"))

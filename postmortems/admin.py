@@ -1,12 +1,17 @@
 """Leadership's console for post-mortems, the action-item tracker, drills and training. Thin: every
 write goes through ``postmortems.services``."""
 
+from datetime import timedelta
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
+from import_export.admin import ExportActionMixin
+from import_export.formats.base_formats import CSV, XLSX
+from unfold.contrib.import_export.forms import ExportForm
 
-from postmortems import services
-from postmortems.enums import OPEN_ITEM_STATUSES
+from postmortems import resources, services
+from postmortems.enums import OPEN_ITEM_STATUSES, ActionItemStatus
 from postmortems.models import ActionItem, Drill, Mail, PostMortem, TimelineEntry, TrainingRecord, Why
 from tenancy.admin_base import OrganizationScopedModelAdmin, OrganizationScopedTabularInline, ReadOnlyAdminMixin
 from tenancy.errors import ApplicationError
@@ -128,9 +133,19 @@ class OverdueFilter(admin.SimpleListFilter):
 ITEM_FIELDS = ["title", "owner", "due_date", "priority", "status", "tracker_url"]
 
 
+class TrackerExport(ExportActionMixin):
+    """CSV/XLSX export of the changelist (selected rows, or the filtered list from the export button)."""
+
+    export_form_class = ExportForm
+    formats = [CSV, XLSX]
+
+
 @admin.register(ActionItem)
-class ActionItemAdmin(_ServiceAdmin):
-    """The tracker: filter by owner, status, overdue and incident."""
+class ActionItemAdmin(TrackerExport, _ServiceAdmin):
+    """The tracker: filter by owner, status, overdue and incident; change many at once; export."""
+
+    resource_classes = [resources.ActionItemResource]
+    actions = ["mark_in_progress", "mark_done", "mark_wont_do", "reopen"]
 
     list_display = ["title", "organization", "incident", "owner", "due_date", "priority", "status", "done_at"]
     list_filter = [("owner", admin.RelatedOnlyFieldListFilter), "status", OverdueFilter,
@@ -157,6 +172,36 @@ class ActionItemAdmin(_ServiceAdmin):
         self._run(request, lambda: services.action_item_create(
             organization=form.cleaned_data["organization"], postmortem=form.cleaned_data.get("postmortem"),
             incident=form.cleaned_data.get("incident"), **data))
+
+    def _set_status(self, request, queryset, status: str) -> None:
+        """Bulk status change: one service call per item (its webhook event, its done_at)."""
+        changed = 0
+        for item in queryset:
+            if not self._allowed(request, item):
+                raise PermissionDenied
+            try:
+                services.action_item_update(item=item, status=status)
+                changed += 1
+            except ApplicationError as error:
+                self.message_user(request, f"{item}: {error.message}", messages.ERROR)
+        self.message_user(request, f"{changed} action item(s) now {ActionItemStatus(status).label.lower()}.",
+                          messages.SUCCESS)
+
+    @admin.action(description="Mark the selected items in progress", permissions=["change"])
+    def mark_in_progress(self, request, queryset):
+        self._set_status(request, queryset, ActionItemStatus.IN_PROGRESS)
+
+    @admin.action(description="Mark the selected items done", permissions=["change"])
+    def mark_done(self, request, queryset):
+        self._set_status(request, queryset, ActionItemStatus.DONE)
+
+    @admin.action(description="Mark the selected items won't do", permissions=["change"])
+    def mark_wont_do(self, request, queryset):
+        self._set_status(request, queryset, ActionItemStatus.WONT_DO)
+
+    @admin.action(description="Reopen the selected items", permissions=["change"])
+    def reopen(self, request, queryset):
+        self._set_status(request, queryset, ActionItemStatus.OPEN)
 
 
 class TrainingRecordInline(ReadOnlyAdminMixin, OrganizationScopedTabularInline):
@@ -210,12 +255,34 @@ class DrillAdmin(_ServiceAdmin):
 
 
 TRAINING_FIELDS = ["user", "course", "completed_at", "expires_at", "evidence_url"]
+EXPIRING_WITHIN = timedelta(days=30)
+
+
+class ExpiryFilter(admin.SimpleListFilter):
+    title = "expiry"
+    parameter_name = "expiry"
+
+    def lookups(self, request, model_admin):
+        return [("soon", "Expiring within 30 days"), ("expired", "Expired"), ("current", "Current")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "soon":
+            return queryset.filter(expires_at__gte=now, expires_at__lt=now + EXPIRING_WITHIN)
+        if self.value() == "expired":
+            return queryset.filter(expires_at__lt=now)
+        if self.value() == "current":
+            return queryset.exclude(expires_at__lt=now)
+        return queryset
 
 
 @admin.register(TrainingRecord)
-class TrainingRecordAdmin(_ServiceAdmin):
+class TrainingRecordAdmin(TrackerExport, _ServiceAdmin):
+    """The training tracker: who is trained in what until when; expiring soon; export."""
+
+    resource_classes = [resources.TrainingRecordResource]
     list_display = ["user", "course", "organization", "completed_at", "expires_at", "drill"]
-    list_filter = ["organization", ("user", admin.RelatedOnlyFieldListFilter)]
+    list_filter = [ExpiryFilter, "course", "organization", ("user", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["organization", "user", "drill"]
     fields = ["organization", *TRAINING_FIELDS, "drill"]
     readonly_fields = ["drill"]

@@ -6,12 +6,13 @@ so the console and the API never disagree. Unfold calls ``dashboard_callback`` f
 (settings.UNFOLD["DASHBOARD_CALLBACK"])."""
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 
 from incidents import selectors as incident_selectors
 from oncall import selectors as oncall_selectors
+from postmortems import selectors
 from tenancy.enums import Role
 from tenancy.models import Organization
 
@@ -76,14 +77,99 @@ def chart(labels: list, datasets: list[dict]) -> str:
     return json.dumps({"labels": labels, "datasets": datasets})
 
 
+# One colour per severity rank (P0 first), then the primary colour for single-series charts.
+SEVERITY_COLOURS = ["#b91c1c", "#ea580c", "#ca8a04", "#2563eb", "#6b7280"]
+PRIMARY = "var(--color-primary-600)"
+STACKED = json.dumps({"scales": {"x": {"stacked": True}, "y": {"stacked": True, "beginAtZero": True}}})
+UPDATE_LOOKAHEAD = timedelta(minutes=30)
+POSTMORTEM_LOOKAHEAD = timedelta(hours=48)
+CHART_MONTHS = 12
+
+
+def _minutes(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 60, 1)
+
+
+def _target(figures: dict, key: str) -> dict:
+    return next(row for row in figures["targets"] if row["key"] == key)
+
+
+def _kpis(organization: Organization, now: datetime) -> dict:
+    """MTTD and MTTR of the last 90 days against the plan's targets, P0s this quarter against < 2."""
+    last_90 = selectors.metrics(organization=organization, since=now - timedelta(days=90), until=now)
+    quarter_start = datetime(now.year, 3 * ((now.month - 1) // 3) + 1, 1, tzinfo=UTC)
+    quarter = selectors.metrics(organization=organization, since=quarter_start, until=now)
+    p0 = _target(quarter, "p0_per_quarter")
+    mttd, mttr_p0 = _target(last_90, "mttd"), _target(last_90, "mttr_p0")
+    mttr = last_90["overall"]["mttr"]["mean"]
+    return {
+        "mttd": {"display": _duration(None if mttd["value"] is None else timedelta(seconds=mttd["value"])) or "—",
+                 "target": "5 min", "met": mttd["met"], "formula": last_90["definitions"]["mttd"]["formula"]},
+        "mttr": {"display": _duration(None if mttr is None else timedelta(seconds=mttr)) or "—",
+                 "target": "30 min (P0)", "met": mttr_p0["met"] if mttr_p0["met"] is not None else mttr is not None,
+                 "p0_display": _duration(None if mttr_p0["value"] is None else timedelta(seconds=mttr_p0["value"])),
+                 "formula": last_90["definitions"]["mttr"]["formula"]},
+        "p0_quarter": {"count": p0["value"], "target": 2, "met": p0["met"]},
+    }
+
+
+def _charts(organization: Organization, now: datetime) -> dict:
+    """Incidents per month by severity (stacked), MTTR per month, top root-cause categories."""
+    since = (now.replace(day=1, hour=0, minute=0, second=0, microsecond=0) - timedelta(days=31 * (CHART_MONTHS - 1))
+             ).replace(day=1)
+    figures = selectors.metrics(organization=organization, since=since, until=now, group_by="month")
+    months = [row["month"] for row in figures["counts_by_month"]]
+    severities = sorted({name for row in figures["counts_by_month"] for name in row["by_severity"]})
+    per_month = chart(months, [
+        {"label": name, "data": [row["by_severity"].get(name, 0) for row in figures["counts_by_month"]],
+         "backgroundColor": SEVERITY_COLOURS[min(index, len(SEVERITY_COLOURS) - 1)]}
+        for index, name in enumerate(severities)])
+    mttr_by_month = {group["key"]: _minutes(group["mttr"]["mean"]) for group in figures["groups"] or []}
+    mttr_trend = chart(months, [{"label": "MTTR (mean, minutes)", "data": [mttr_by_month.get(m) for m in months],
+                                 "borderColor": PRIMARY, "backgroundColor": PRIMARY}])
+    causes = figures["top_root_causes"]
+    root_causes = chart([row["category"] for row in causes], [
+        {"label": "Incidents", "data": [row["count"] for row in causes], "backgroundColor": PRIMARY}])
+    return {"per_month": per_month, "stacked_options": STACKED, "mttr_trend": mttr_trend,
+            "root_causes": root_causes}
+
+
+def _learning(organization: Organization, now: datetime) -> dict:
+    due = selectors.postmortems_due(organization=organization, now=now, within=POSTMORTEM_LOOKAHEAD)
+    return {
+        "postmortems_due": [{"title": f"#{pm.incident.number} {pm.incident.title}", "due_at": pm.due_at,
+                             "overdue": pm.due_at < now, "postmortem": pm} for pm in due],
+        "overdue_by_owner": [{"owner": (row["owner"] or {}).get("name") or (row["owner"] or {}).get("email")
+                              or "Unassigned", "count": row["overdue"]}
+                             for row in selectors.overdue_by_owner(organization=organization)],
+    }
+
+
+def _updates_due(organization: Organization, now: datetime) -> list[dict]:
+    return [{"incident": incident, "due_at": incident.next_update_at, "overdue": incident.next_update_at < now}
+            for incident in incident_selectors.incidents_update_due(organization=organization, now=now,
+                                                                    within=UPDATE_LOOKAHEAD)]
+
+
+def _readiness(organization: Organization) -> list[dict]:
+    report = selectors.readiness(organization=organization)
+    return [{"label": row["label"], "passed": row["passed"], "missing": "; ".join(row["missing"][:3])}
+            for row in report["criteria"]]
+
+
 def dashboard_context(*, organization: Organization, user, now=None) -> dict:
-    """Everything the dashboard shows for ``organization``."""
+    """Everything the dashboard shows for ``organization``: each part from the selector the API uses."""
     now = now or timezone.now()
     return {
         "organization": organization,
         "now": now,
         "open_incidents": _open_incidents(organization, now),
         "oncall": _oncall(organization, now),
+        "updates_due": _updates_due(organization, now),
+        "metrics": _kpis(organization, now),
+        "charts": _charts(organization, now),
+        "learning": _learning(organization, now),
+        "readiness": _readiness(organization),
     }
 
 

@@ -4,7 +4,7 @@ leadership dashboard) call; their shapes are documented in ``postmortems/README.
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from postmortems.enums import OPEN_ITEM_STATUSES
+from postmortems.enums import OPEN_ITEM_STATUSES, PostMortemStatus
 from postmortems.models import ActionItem, Drill, PostMortem, TrainingRecord
 from postmortems.selectors.figures import metrics
 from postmortems.selectors.readiness import readiness
@@ -42,5 +42,15 @@ def training_record_list() -> QuerySet[TrainingRecord]:
     return TrainingRecord.objects.select_related("user", "drill")
 
 
+
+
+def postmortems_due(*, organization: Organization, now, within) -> list[PostMortem]:
+    """Unpublished post-mortems of real incidents due before ``now + within`` (overdue ones first)."""
+    return list(PostMortem.objects.filter(organization=organization, incident__is_drill=False,
+                                          due_at__lt=now + within)
+                .exclude(status=PostMortemStatus.PUBLISHED).exclude(waived_at__isnull=False)
+                .select_related("incident", "owner").order_by("due_at"))
+
+
 __all__ = ["action_item_list", "drill_list", "metrics", "monthly_review", "overdue_by_owner", "postmortem_list",
-           "readiness", "training_record_list"]
+           "postmortems_due", "readiness", "training_record_list"]
