@@ -13,6 +13,7 @@ from comms.models import (
     EscalationRun,
     Notification,
     NotificationRule,
+    OutboundCircuit,
     SeverityRoute,
     WebhookDelivery,
     WebhookEndpoint,
@@ -185,3 +186,12 @@ class WebhookDeliveryAdmin(ReadOnlyAdminMixin, OrganizationScopedModelAdmin):
                     "next_attempt_at", "delivered_at"]
     list_filter = ["state", "event", "organization"]
     list_select_related = ["endpoint", "incident"]
+
+
+@admin.register(OutboundCircuit)
+class OutboundCircuitAdmin(ReadOnlyAdminMixin, OrganizationScopedModelAdmin):
+    """Which destinations are failing and until when they are skipped (written only by the senders)."""
+
+    list_display = ["hint", "failures", "open_until", "last_failure_at", "last_reason", "organization"]
+    list_filter = ["organization"]
+    search_fields = ["hint"]
