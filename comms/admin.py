@@ -15,6 +15,7 @@ from comms.models import (
     EscalationRun,
     Notification,
     NotificationRule,
+    OutboundCircuit,
     SeverityRoute,
     WebhookDelivery,
     WebhookEndpoint,
@@ -236,5 +237,15 @@ class WebhookDeliveryAdmin(ReadOnlyAdminMixin, OrganizationScopedModelAdmin):
                     "next_attempt_at", "delivered_at"]
     list_filter = ["state", "event", "organization"]
     list_select_related = ["endpoint", "incident"]
+
+
+@admin.register(OutboundCircuit)
+class OutboundCircuitAdmin(ReadOnlyAdminMixin, OrganizationScopedModelAdmin):
+    """Which destinations are failing and until when they are skipped (written only by the senders)."""
+
+    list_display = ["hint", "failures", "open_until", "last_failure_at", "last_reason", "organization"]
+    list_filter = ["organization"]
+    search_fields = ["hint"]
+
 
 from comms import admin_status  # noqa: E402, F401 — registers the status-update and campaign pages

@@ -25,9 +25,10 @@ def announcement_retry_at(notification: Notification, now: datetime) -> datetime
     return now + timedelta(seconds=schedule[notification.attempts - 1])
 
 
-def announcement_retry_noted(notification: Notification, retry_at: datetime, error: str) -> None:
+def announcement_retry_noted(notification: Notification, retry_at: datetime) -> None:
+    """On the timeline (read by viewers too): what we do next, not what the receiver answered."""
     note(notification.incident, TimelineKind.PAGING_DEFERRED,
-         f"Announcement to {notification.address} not delivered ({error[:100]}); attempt "
+         f"Announcement to {notification.address} not delivered; attempt "
          f"{notification.attempts + 1} at {retry_at:%H:%M:%S} UTC.",
          notification_id=notification.pk, channel=notification.channel, attempts=notification.attempts,
          retry_at=retry_at.isoformat(), purpose=notification.purpose)

@@ -68,7 +68,7 @@ def circuit_failure(*, organization_id: int, url: str, reason: str, incident=Non
                                                      "failures": circuit.failures})
     if incident is not None:
         note(incident, TimelineKind.SYSTEM,
-             f"{circuit.hint} failed {circuit.failures} times in a row ({reason[:80]}): skipping it until "
+             f"{circuit.hint} failed {circuit.failures} times in a row: skipping it until "
              f"{circuit.open_until:%H:%M:%S} UTC, then trying again.",
              circuit=circuit.hint, failures=circuit.failures, open_until=circuit.open_until.isoformat())
     return circuit.open_until

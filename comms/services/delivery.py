@@ -242,14 +242,17 @@ def _record_failure(notification_id: int, error: str, *, transient: bool, not_be
         notification.nudged_at = None
         notification.save()
         if notification.purpose == Purpose.ANNOUNCEMENT:
-            announcements.announcement_retry_noted(notification, retry_at, error)
+            announcements.announcement_retry_noted(notification, retry_at)
         return "retry"
     notification.state = S.FAILED
     notification.failed_at = now
     notification.save()
+    # The timeline is read by viewers too: it says what we did, not what the receiver answered (that is in
+    # the delivery ledger, for responders).
+    ours = f": {error[:200]}" if error.startswith("Skipped") else f" after {notification.attempts} attempt(s)"
     note(notification.incident, TK.NOTIFICATION_FAILED,
-         f"{notification.get_channel_display()} to {_who(notification)} failed: {error[:200]}",
-         notification_id=notification.pk, channel=notification.channel, error=error[:200],
+         f"{notification.get_channel_display()} to {_who(notification)} failed{ours}.",
+         notification_id=notification.pk, channel=notification.channel,
          attempts=notification.attempts, person=person(notification.recipient))
     fall_through(notification, now)
     announcements.announcement_email_admins(notification, now)
@@ -362,7 +365,7 @@ def notification_track(*, event) -> Notification | None:
     if state in (S.BOUNCED, S.COMPLAINED) and notification.purpose != Purpose.SUBSCRIBER \
             and notification.campaign_id is None:
         note(notification.incident, TK.NOTIFICATION_FAILED, f"Email to {_who(notification)} {state}.",
-             notification_id=notification.pk, channel=notification.channel, error=notification.last_error[:500])
+             notification_id=notification.pk, channel=notification.channel)
         if state == S.BOUNCED:
             fall_through(notification, now)
     return notification
