@@ -1,7 +1,7 @@
 """The incidents REST API (thin: validation in serializers, every write through ``services``)."""
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -36,6 +36,8 @@ from tenancy.api_base import (
     READ,
     OrganizationScopedGenericViewSet,
     OrganizationScopedServiceViewSet,
+    ServiceCreateMixin,
+    ServiceUpdateMixin,
 )
 from tenancy.errors import ApplicationError
 
@@ -127,7 +129,12 @@ class RunbookViewSet(CatalogViewSet):
 WORK = INCIDENT_WORK
 
 
-class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationScopedGenericViewSet):
+@extend_schema_view(
+    create=extend_schema(request=IncidentCreateSerializer, responses={201: IncidentSerializer}),
+    partial_update=extend_schema(request=IncidentUpdateSerializer, responses=IncidentSerializer),
+)
+class IncidentViewSet(ServiceCreateMixin, ServiceUpdateMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                      OrganizationScopedGenericViewSet):
     """Incidents, looked up by their per-organization number. Responders work them; viewers read."""
 
     queryset = Incident.objects.all()
@@ -160,18 +167,17 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organiza
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 
-    @extend_schema(request=IncidentCreateSerializer, responses={201: IncidentSerializer})
-    def create(self, request, *args, **kwargs):
-        data = self._input(IncidentCreateSerializer)
-        incident = services.incident_create(organization=self.organization, actor=request.user, source="api", **data)
-        return self._answer(incident, status.HTTP_201_CREATED)
+    def get_write_serializer_class(self):
+        return IncidentCreateSerializer if self.action == "create" else IncidentUpdateSerializer
 
-    @extend_schema(request=IncidentUpdateSerializer, responses=IncidentSerializer)
-    def partial_update(self, request, *args, **kwargs):
-        incident = self.get_object()
-        data = self._input(IncidentUpdateSerializer)
-        incident = services.incident_update(incident=incident, actor=request.user, **data)
-        return self._answer(incident)
+    def written_response(self, obj, code=status.HTTP_200_OK, extra=None):
+        return self._answer(obj, code)
+
+    def service_create(self, data):
+        return services.incident_create(organization=self.organization, actor=self.request.user, source="api", **data)
+
+    def service_update(self, instance, data, partial):
+        return services.incident_update(incident=instance, actor=self.request.user, **data)
 
     @extend_schema(request=None, responses=IncidentSerializer)
     @action(detail=True, methods=["post"])

@@ -129,7 +129,7 @@ class OrganizationScopedMixin:
     def handled_actions(cls, actions: dict | None = None) -> set[str]:
         """The actions a route of this view can run: the viewset's action map, or the APIView's handlers."""
         if actions is not None:
-            return set(actions.values()) - IMPLICIT_ACTIONS
+            return {action for method, action in actions.items() if method in cls.http_method_names} - IMPLICIT_ACTIONS
         return {method for method in cls.http_method_names if hasattr(cls, method)} - IMPLICIT_ACTIONS
 
     @classmethod

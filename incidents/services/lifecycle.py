@@ -24,6 +24,7 @@ from incidents.services.common import now as clock
 from oncall import selectors as oncall_selectors
 from tenancy.errors import ApplicationError, ConflictError
 from tenancy.models import Organization, User
+from tenancy.writes import model_update
 
 logger = logging.getLogger(__name__)
 S = IncidentStatus
@@ -344,9 +345,7 @@ def incident_update_details(*, incident: Incident, actor: User | None = None, **
                if getattr(incident, name) != value}
     if not changed:
         return incident
-    for name, change in changed.items():
-        setattr(incident, name, change["to"])
-    incident.save()
+    model_update(instance=incident, fields=changed, data=changes, validate=False)
     timeline_event_record(incident=incident, kind=TimelineKind.DETAILS_CHANGED, actor=actor,
                           payload={"fields": changed})
     return incident
