@@ -60,15 +60,22 @@ def test_a_commander_works_an_incident_from_the_admin(page, live_server, demo, s
     page.get_by_role("button", name="Tick Assess severity (how many users affected?)").click()
     expect(page.get_by_role("button", name="Untick Assess severity (how many users affected?)")).to_be_visible()
 
+    # Post the internal update drafted from the plan's template.
+    draft = page.locator("#su-body-internal").input_value()
+    assert incident.title in draft
+    page.locator("[data-post-update=internal]").click()
+    expect(page.locator("#status-updates li[data-audience=internal]")).to_have_count(1)
+
     timeline = page.locator("#timeline")
     kinds = [timeline.locator("li").nth(i).get_attribute("data-kind") for i in range(timeline.locator("li").count())]
-    assert {"acknowledged", "status_changed", "checklist_updated"} <= set(kinds)
+    assert {"acknowledged", "status_changed", "checklist_updated", "status_update_posted"} <= set(kinds)
     # The notifications sent for it, from the delivery ledger.
     assert page.locator("#notifications tbody tr").count() == incident.notifications.count() > 0
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.INVESTIGATING
     assert incident.acknowledged_at is not None
     assert incident.checklist_items.get(key="assess_severity").done
+    assert incident.status_updates.get().body.strip() == draft.strip()
     page.screenshot(path=str(screenshot_dir / "incident.png"), full_page=True)
 
 
