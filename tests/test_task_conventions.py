@@ -5,7 +5,8 @@ from django.conf import settings
 
 from config.celery import app
 
-PROJECT_PREFIXES = ("tenancy.", "oncall.", "incidents.", "ingestion.", "comms.", "postmortems.")
+PROJECT_PREFIXES = ("tenancy.", "oncall.", "incidents.", "ingestion.", "comms.", "statuspage.", "chatops.",
+                    "postmortems.")
 
 
 def project_tasks() -> dict:
@@ -33,7 +34,7 @@ def test_every_beat_entry_names_a_registered_task_and_comms_ticks_are_separate()
         assert entry["task"] in tasks, entry
     comms_entries = {entry["task"] for key, entry in schedule.items() if key.startswith("comms-")}
     assert comms_entries == {"comms.paging_advance", "comms.paging_start_missed", "comms.notifications_tick",
-                             "comms.webhooks_tick"}
+                             "comms.webhooks_tick", "comms.cadence_tick", "comms.campaigns_tick"}
 
 
 def test_sends_are_routed_to_the_outbound_queue_and_paging_is_not():

@@ -1,12 +1,12 @@
 """Thin Celery wrappers (ids in, one service each, idempotent). Subscriber mail runs on the ``bulk``
 queue and vendor polls on ``outbound``, so neither ever waits behind (or delays) a page."""
 
-from celery import shared_task
 
 from comms.statuspage.services import mailing, maintenance, subscribers, vendor
+from tenancy.tasking import task
 
 
-@shared_task(name="statuspage.tick", ignore_result=True, acks_late=True)
+@task("statuspage.tick")
 def tick() -> dict:
     """Start and complete maintenances on time, expire unconfirmed sign-ups, re-nudge subscriber mail,
     hand due vendor feeds to their polls."""
@@ -18,7 +18,7 @@ def tick() -> dict:
     }
 
 
-@shared_task(name="statuspage.send_batch", ignore_result=True, acks_late=True, queue=mailing.QUEUE)
+@task("statuspage.send_batch", queue=mailing.QUEUE)
 def send_batch(notification_ids: list[int]) -> dict:
     results: dict[str, int] = {}
     for notification_id in notification_ids:
@@ -27,6 +27,6 @@ def send_batch(notification_ids: list[int]) -> dict:
     return results
 
 
-@shared_task(name="statuspage.poll_vendor_feed", ignore_result=True, acks_late=True, queue=vendor.QUEUE)
+@task("statuspage.poll_vendor_feed", queue=vendor.QUEUE)
 def poll_vendor_feed(feed_id: int) -> str:
     return vendor.vendor_feed_poll(feed_id=feed_id)
