@@ -12,10 +12,16 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from comms import crypto
+from comms.chatops.models import IncidentChannel, SlackAction, SlackInbound, SlackWorkspace
 from comms.services import contacts as comms_services
+from comms.services import templates as template_services
+from comms.statuspage.services import subscribers as subscriber_services
+from comms.statuspage.services import vendor as vendor_services
 from incidents.ingestion import services as ingestion_services
-from incidents.models import Service
+from incidents.models import Incident, Service
 from oncall import services as oncall_services
+from postmortems.services import mail as mail_services
 from tenancy import services as tenancy_services
 from tenancy.admin_base import _obj_org_id, _org_path_of
 from tenancy.enums import Role
@@ -41,6 +47,17 @@ def _one_object_of(model, path: str, organization: Organization):
     return model._default_manager.filter(**{lookup: organization.pk}).first()
 
 
+def _chatops_rows(demo: Organization) -> None:
+    """Slack's rows come from an OAuth install and Slack's own calls (tests/chatops drives those against
+    the stand-in); here they are only something to attack, so they are written as test data."""
+    incident = Incident.objects.filter(organization=demo).first()
+    SlackWorkspace.objects.create(organization=demo, team_id="TDEMO", bot_token_encrypted=crypto.encrypt("xoxb-1"))
+    IncidentChannel.objects.create(organization=demo, incident=incident, team_id="TDEMO", channel_id="C1",
+                                   name="incident-1")
+    SlackAction.objects.create(organization=demo, incident=incident, kind="create_channel", idempotency_key="wall")
+    SlackInbound.objects.create(organization=demo, key="wall", kind="event", team_id="TDEMO", payload={})
+
+
 def _complete(demo: Organization, client) -> None:
     """What the demo seed leaves out, made the way people make it (services, an alert over HTTP)."""
     owner = demo.memberships.filter(role=Role.OWNER).first().user
@@ -52,6 +69,14 @@ def _complete(demo: Organization, client) -> None:
                                                  ends_at=now + timedelta(days=1, hours=1), reason="upgrade")
     comms_services.webhook_endpoint_create(organization=demo, name="tracker", url="http://127.0.0.1:9/hook")
     comms_services.channel_throttle_save(organization=demo, channel="sms", max_count=1, per_seconds=60)
+    tenancy_services.invitation_create(organization=demo, email="newcomer@demo.test", invited_by=owner)
+    comms_services.chat_destination_create(organization=demo, name="#incidents", url="http://127.0.0.1:9/chat")
+    template_services.message_template_save(organization=demo, kind="internal", body="{{ title }}: {{ status }}")
+    subscriber_services.subscribers_import(organization=demo, emails=["list@demo.test"], reason="ops list")
+    vendor_services.vendor_feed_create(organization=demo, name="AWS", url="http://127.0.0.1:9/summary.json")
+    mail_services.mail_queue(organization_id=demo.pk, key="admin-wall", kind="reminder", to="a@demo.test",
+                             subject="Due", body="Due soon")
+    _chatops_rows(demo)
     _integration, key = make_integration(demo, service=service)
     answer = client.post("/v2/enqueue", {"routing_key": key, "event_action": "trigger", "dedup_key": "admin-wall",
                                          "payload": {"summary": "disk full", "source": "db-1", "severity": "error"}},
