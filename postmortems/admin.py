@@ -31,10 +31,13 @@ def _changes(form, names) -> dict:
 
 
 def _each(model_admin, request, queryset, write) -> int:
-    """A bulk action: ``write(obj)`` (a service call) for each object; a refusal is shown for that object
-    and the others go on. Returns how many were written."""
+    """A bulk action: ``write(obj)`` (a service call) for each object the user may write (the list also
+    shows objects of organizations where they only view); a refusal is shown for that object and the
+    others go on. Returns how many were written."""
     written = 0
     for obj in queryset:
+        if not model_admin._allowed(request, obj):
+            raise PermissionDenied
         try:
             write(obj)
         except REFUSALS as error:
@@ -102,11 +105,11 @@ class PostMortemAdmin(ServiceAdminMixin, OrganizationScopedModelAdmin):
         _each(self, request, queryset,
               lambda postmortem: services.postmortem_update(postmortem=postmortem, actor=request.user, status=status))
 
-    @admin.action(description="Send the selected post-mortems to review")
+    @admin.action(description="Send the selected post-mortems to review", permissions=["change"])
     def send_to_review(self, request, queryset):
         self._move(request, queryset, "in_review")
 
-    @admin.action(description="Publish the selected post-mortems")
+    @admin.action(description="Publish the selected post-mortems", permissions=["change"])
     def publish(self, request, queryset):
         self._move(request, queryset, "published")
 
@@ -172,13 +175,7 @@ class ActionItemAdmin(TrackerExport, ServiceAdminMixin, OrganizationScopedModelA
 
     def _set_status(self, request, queryset, status: str) -> None:
         """Bulk status change: one service call per item (its webhook event, its done_at)."""
-
-        def update(item):
-            if not self._allowed(request, item):
-                raise PermissionDenied
-            services.action_item_update(item=item, status=status)
-
-        changed = _each(self, request, queryset, update)
+        changed = _each(self, request, queryset, lambda item: services.action_item_update(item=item, status=status))
         self.message_user(request, f"{changed} action item(s) now {ActionItemStatus(status).label.lower()}.",
                           messages.SUCCESS)
 
@@ -236,11 +233,11 @@ class DrillAdmin(ServiceAdminMixin, OrganizationScopedModelAdmin):
     def service_delete(self, request, obj):
         services.object_delete(obj=obj)  # refused for a running drill
 
-    @admin.action(description="Run the selected drills (opens a drill incident)")
+    @admin.action(description="Run the selected drills (opens a drill incident)", permissions=["change"])
     def run(self, request, queryset):
         _each(self, request, queryset, lambda drill: services.drill_run(drill=drill, actor=request.user))
 
-    @admin.action(description="Complete the selected drills (records training)")
+    @admin.action(description="Complete the selected drills (records training)", permissions=["change"])
     def complete(self, request, queryset):
         _each(self, request, queryset, lambda drill: services.drill_complete(drill=drill))
 

@@ -283,3 +283,32 @@ def test_running_drills_in_bulk_shows_each_refusal_and_runs_the_others(staff_cli
     assert scheduled.status == "running"
     assert scheduled.incident.is_drill
 
+
+
+def test_a_viewer_cannot_run_or_publish_from_the_lists(org, make_member):
+    from postmortems import services as postmortem_services
+
+    viewer = Client()
+    viewer.force_login(make_member(org, Role.VIEWER, is_staff=True).user)
+    drill = postmortem_services.drill_create(organization=org, title="Tabletop", scenario="Failover",
+                                             scheduled_at=datetime(2026, 12, 10, 10, tzinfo=UTC))
+    postmortem = postmortem_services.postmortem_open(
+        incident=incident_services.incident_create(organization=org, title="Down", severity="P1"))
+    viewer.post("/admin/postmortems/drill/", {"action": "run", "_selected_action": [drill.pk]})
+    viewer.post("/admin/postmortems/postmortem/", {"action": "publish", "_selected_action": [postmortem.pk]})
+    drill.refresh_from_db()
+    postmortem.refresh_from_db()
+    assert (drill.status, postmortem.status) == ("scheduled", "draft")
+
+
+def test_an_admin_of_one_org_cannot_run_the_drills_of_an_org_they_only_view(staff_client, staff, make_org):
+    from postmortems import services as postmortem_services
+
+    other = make_org()
+    other.memberships.create(user=staff, role=Role.VIEWER)
+    theirs = postmortem_services.drill_create(organization=other, title="Theirs", scenario="Failover",
+                                              scheduled_at=datetime(2026, 12, 10, 10, tzinfo=UTC))
+    response = staff_client.post("/admin/postmortems/drill/", {"action": "run", "_selected_action": [theirs.pk]})
+    assert response.status_code == 403
+    theirs.refresh_from_db()
+    assert theirs.status == "scheduled"
