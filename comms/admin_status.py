@@ -3,13 +3,12 @@
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 
 from comms import templating
 from comms.models import AffectedUser, EmailCampaign, MessageTemplate, StatusUpdate
 from comms.services import affected, templates
 from comms.services.campaigns import campaign_progress
-from tenancy.admin_base import OrganizationScopedModelAdmin, ReadOnlyAdminMixin
+from tenancy.admin_base import OrganizationScopedModelAdmin, ReadOnlyAdminMixin, ServiceAdminMixin
 from tenancy.errors import ApplicationError
 
 
@@ -45,7 +44,7 @@ class MessageTemplateForm(forms.ModelForm):
 
 
 @admin.register(MessageTemplate)
-class MessageTemplateAdmin(OrganizationScopedModelAdmin):
+class MessageTemplateAdmin(ServiceAdminMixin, OrganizationScopedModelAdmin):
     form = MessageTemplateForm
     list_display = ["kind", "organization", "updated_by", "updated_at"]
     list_filter = ["kind", "organization"]
@@ -59,24 +58,17 @@ class MessageTemplateAdmin(OrganizationScopedModelAdmin):
     def default_text(self, obj):
         return templating.DEFAULTS[obj.kind][1] if obj and obj.kind else ""
 
-    def save_model(self, request, obj, form, change):
-        if not self._allowed(request, obj):
-            raise PermissionDenied
-        saved = templates.message_template_save(
+    def service_save(self, request, obj, form, formsets, change):
+        return templates.message_template_save(
             organization=obj.organization, kind=obj.kind, body=obj.body, subject=obj.subject,
             updated_by=request.user, template=MessageTemplate.objects.filter(pk=obj.pk).first() if obj.pk else None)
-        obj.pk = saved.pk
 
-    def delete_model(self, request, obj):
-        templates.message_template_reset(template=obj)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            templates.message_template_reset(template=obj)
+    def service_delete(self, request, obj):
+        templates.message_template_reset(template=obj)  # the plan's default applies again
 
 
 @admin.register(AffectedUser)
-class AffectedUserAdmin(OrganizationScopedModelAdmin):
+class AffectedUserAdmin(ServiceAdminMixin, OrganizationScopedModelAdmin):
     list_display = ["email", "name", "incident", "created_at", "organization"]
     list_filter = ["organization"]
     search_fields = ["email", "name", "incident__title"]
@@ -89,12 +81,11 @@ class AffectedUserAdmin(OrganizationScopedModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    def delete_model(self, request, obj):
-        affected.affected_user_delete(affected_user=obj)
+    def service_save(self, request, obj, form, formsets, change):
+        raise ApplicationError("Affected users are imported through the API (JSON, CSV, paste), not edited here.")
 
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            affected.affected_user_delete(affected_user=obj)
+    def service_delete(self, request, obj):
+        affected.affected_user_delete(affected_user=obj)
 
 
 @admin.register(EmailCampaign)

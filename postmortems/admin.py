@@ -1,5 +1,6 @@
 """Leadership's console for post-mortems, the action-item tracker, drills and training. Thin: every
-write goes through ``postmortems.services``."""
+write goes through ``postmortems.services`` (``tenancy.admin_base.ServiceAdminMixin``: a refusal is an
+error message and nothing is written; the bulk actions show each object's refusal and go on)."""
 
 from datetime import timedelta
 
@@ -13,7 +14,15 @@ from unfold.contrib.import_export.forms import ExportForm
 from postmortems import resources, services
 from postmortems.enums import OPEN_ITEM_STATUSES, ActionItemStatus
 from postmortems.models import ActionItem, Drill, Mail, PostMortem, TimelineEntry, TrainingRecord, Why
-from tenancy.admin_base import OrganizationScopedModelAdmin, OrganizationScopedTabularInline, ReadOnlyAdminMixin
+from tenancy.admin_base import (
+    REFUSALS,
+    OrganizationScopedModelAdmin,
+    OrganizationScopedTabularInline,
+    ReadOnlyAdminMixin,
+    ServiceAdminMixin,
+    refusal_message,
+    stored,
+)
 from tenancy.errors import ApplicationError
 
 
@@ -21,26 +30,21 @@ def _changes(form, names) -> dict:
     return {name: form.cleaned_data[name] for name in form.changed_data if name in names}
 
 
-class _ServiceAdmin(OrganizationScopedModelAdmin):
-    """save/delete through services; a refusal is shown as an error message, nothing is written."""
-
-    def _guard(self, request, obj):
-        if not self._allowed(request, obj):
+def _each(model_admin, request, queryset, write) -> int:
+    """A bulk action: ``write(obj)`` (a service call) for each object the user may write (the list also
+    shows objects of organizations where they only view); a refusal is shown for that object and the
+    others go on. Returns how many were written."""
+    written = 0
+    for obj in queryset:
+        if not model_admin._allowed(request, obj):
             raise PermissionDenied
-
-    def _run(self, request, write) -> None:
         try:
-            write()
-        except ApplicationError as error:
-            self.message_user(request, error.message, messages.ERROR)
-
-    def delete_model(self, request, obj):
-        self._guard(request, obj)
-        self._run(request, lambda: services.object_delete(obj=obj))
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
+            write(obj)
+        except REFUSALS as error:
+            model_admin.message_user(request, f"{obj}: {refusal_message(error)}", messages.ERROR)
+        else:
+            written += 1
+    return written
 
 
 class TimelineEntryInline(ReadOnlyAdminMixin, OrganizationScopedTabularInline):
@@ -66,7 +70,7 @@ class ActionItemInline(ReadOnlyAdminMixin, OrganizationScopedTabularInline):
 
 
 @admin.register(PostMortem)
-class PostMortemAdmin(_ServiceAdmin):
+class PostMortemAdmin(ServiceAdminMixin, OrganizationScopedModelAdmin):
     list_display = ["__str__", "organization", "status", "owner", "due_at", "meeting_at", "published_at",
                     "waived_at"]
     list_filter = ["status", "organization"]
@@ -88,28 +92,24 @@ class PostMortemAdmin(_ServiceAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def save_model(self, request, obj, form, change):
-        self._guard(request, obj)
-        changes = _changes(form, services.postmortem.EDITABLE)
-        attendees = changes.pop("attendees", None)
-        if attendees is not None:
-            changes["attendees"] = list(attendees)
-        stored = PostMortem.objects.get(pk=obj.pk)
-        self._run(request, lambda: services.postmortem_update(postmortem=stored, actor=request.user, **changes))
+    def service_save(self, request, obj, form, formsets, change):
+        changes = _changes(form, services.postmortem.EDITABLE)  # attendees too; the inlines are read-only
+        if "attendees" in changes:
+            changes["attendees"] = list(changes["attendees"])
+        return services.postmortem_update(postmortem=stored(obj), actor=request.user, **changes)
 
-    def save_related(self, request, form, formsets, change):
-        pass  # attendees are set by postmortem_update; the inlines are read-only
+    def service_delete(self, request, obj):
+        raise ApplicationError("A post-mortem is kept: waive it instead.")
 
     def _move(self, request, queryset, status):
-        for postmortem in queryset:
-            self._run(request, lambda p=postmortem: services.postmortem_update(postmortem=p, actor=request.user,
-                                                                               status=status))
+        _each(self, request, queryset,
+              lambda postmortem: services.postmortem_update(postmortem=postmortem, actor=request.user, status=status))
 
-    @admin.action(description="Send the selected post-mortems to review")
+    @admin.action(description="Send the selected post-mortems to review", permissions=["change"])
     def send_to_review(self, request, queryset):
         self._move(request, queryset, "in_review")
 
-    @admin.action(description="Publish the selected post-mortems")
+    @admin.action(description="Publish the selected post-mortems", permissions=["change"])
     def publish(self, request, queryset):
         self._move(request, queryset, "published")
 
@@ -141,7 +141,7 @@ class TrackerExport(ExportActionMixin):
 
 
 @admin.register(ActionItem)
-class ActionItemAdmin(TrackerExport, _ServiceAdmin):
+class ActionItemAdmin(TrackerExport, ServiceAdminMixin, OrganizationScopedModelAdmin):
     """The tracker: filter by owner, status, overdue and incident; change many at once; export."""
 
     resource_classes = [resources.ActionItemResource]
@@ -161,29 +161,21 @@ class ActionItemAdmin(TrackerExport, _ServiceAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # "won't do" keeps the record
 
-    def save_model(self, request, obj, form, change):
-        self._guard(request, obj)
+    def service_save(self, request, obj, form, formsets, change):
         if change:
-            stored = ActionItem.objects.get(pk=obj.pk)
-            self._run(request, lambda: services.action_item_update(item=stored, **_changes(form, ITEM_FIELDS)))
-            return
+            return services.action_item_update(item=stored(obj), **_changes(form, ITEM_FIELDS))
         data = {name: form.cleaned_data.get(name) for name in ITEM_FIELDS}
         data["tracker_url"] = data["tracker_url"] or ""
-        self._run(request, lambda: services.action_item_create(
+        return services.action_item_create(
             organization=form.cleaned_data["organization"], postmortem=form.cleaned_data.get("postmortem"),
-            incident=form.cleaned_data.get("incident"), **data))
+            incident=form.cleaned_data.get("incident"), **data)
+
+    def service_delete(self, request, obj):
+        raise ApplicationError("An action item is kept: mark it won't do.")
 
     def _set_status(self, request, queryset, status: str) -> None:
         """Bulk status change: one service call per item (its webhook event, its done_at)."""
-        changed = 0
-        for item in queryset:
-            if not self._allowed(request, item):
-                raise PermissionDenied
-            try:
-                services.action_item_update(item=item, status=status)
-                changed += 1
-            except ApplicationError as error:
-                self.message_user(request, f"{item}: {error.message}", messages.ERROR)
+        changed = _each(self, request, queryset, lambda item: services.action_item_update(item=item, status=status))
         self.message_user(request, f"{changed} action item(s) now {ActionItemStatus(status).label.lower()}.",
                           messages.SUCCESS)
 
@@ -216,7 +208,7 @@ DRILL_FIELDS = ["title", "runbook", "scenario", "severity_name", "service", "sch
 
 
 @admin.register(Drill)
-class DrillAdmin(_ServiceAdmin):
+class DrillAdmin(ServiceAdminMixin, OrganizationScopedModelAdmin):
     list_display = ["title", "organization", "scheduled_at", "status", "facilitator", "incident", "completed_at"]
     list_filter = ["status", "organization"]
     list_select_related = ["organization", "facilitator", "incident"]
@@ -227,31 +219,27 @@ class DrillAdmin(_ServiceAdmin):
     inlines = [TrainingRecordInline]
     actions = ["run", "complete"]
 
-    def save_model(self, request, obj, form, change):
-        self._guard(request, obj)
+    def service_save(self, request, obj, form, formsets, change):
+        # participants are set by the service too; the inline is read-only
         if change:
-            stored = Drill.objects.get(pk=obj.pk)
             changes = _changes(form, [*DRILL_FIELDS, "outcome_notes", "findings"])
             if "participants" in changes:
                 changes["participants"] = list(changes["participants"])
-            self._run(request, lambda: services.drill_update(drill=stored, **changes))
-            return
+            return services.drill_update(drill=stored(obj), **changes)
         data = {name: form.cleaned_data.get(name) for name in DRILL_FIELDS}
         data["participants"] = list(data["participants"] or [])
-        self._run(request, lambda: services.drill_create(organization=form.cleaned_data["organization"], **data))
+        return services.drill_create(organization=form.cleaned_data["organization"], **data)
 
-    def save_related(self, request, form, formsets, change):
-        pass  # participants are set by the service; the inline is read-only
+    def service_delete(self, request, obj):
+        services.object_delete(obj=obj)  # refused for a running drill
 
-    @admin.action(description="Run the selected drills (opens a drill incident)")
+    @admin.action(description="Run the selected drills (opens a drill incident)", permissions=["change"])
     def run(self, request, queryset):
-        for drill in queryset:
-            self._run(request, lambda d=drill: services.drill_run(drill=d, actor=request.user))
+        _each(self, request, queryset, lambda drill: services.drill_run(drill=drill, actor=request.user))
 
-    @admin.action(description="Complete the selected drills (records training)")
+    @admin.action(description="Complete the selected drills (records training)", permissions=["change"])
     def complete(self, request, queryset):
-        for drill in queryset:
-            self._run(request, lambda d=drill: services.drill_complete(drill=d))
+        _each(self, request, queryset, lambda drill: services.drill_complete(drill=drill))
 
 
 TRAINING_FIELDS = ["user", "course", "completed_at", "expires_at", "evidence_url"]
@@ -277,7 +265,7 @@ class ExpiryFilter(admin.SimpleListFilter):
 
 
 @admin.register(TrainingRecord)
-class TrainingRecordAdmin(TrackerExport, _ServiceAdmin):
+class TrainingRecordAdmin(TrackerExport, ServiceAdminMixin, OrganizationScopedModelAdmin):
     """The training tracker: who is trained in what until when; expiring soon; export."""
 
     resource_classes = [resources.TrainingRecordResource]
@@ -287,17 +275,15 @@ class TrainingRecordAdmin(TrackerExport, _ServiceAdmin):
     fields = ["organization", *TRAINING_FIELDS, "drill"]
     readonly_fields = ["drill"]
 
-    def save_model(self, request, obj, form, change):
-        self._guard(request, obj)
+    def service_save(self, request, obj, form, formsets, change):
         if change:
-            stored = TrainingRecord.objects.get(pk=obj.pk)
-            self._run(request, lambda: services.training_record_update(record=stored,
-                                                                       **_changes(form, TRAINING_FIELDS)))
-            return
+            return services.training_record_update(record=stored(obj), **_changes(form, TRAINING_FIELDS))
         data = {name: form.cleaned_data.get(name) for name in TRAINING_FIELDS}
         data["evidence_url"] = data["evidence_url"] or ""
-        self._run(request, lambda: services.training_record_create(organization=form.cleaned_data["organization"],
-                                                                   **data))
+        return services.training_record_create(organization=form.cleaned_data["organization"], **data)
+
+    def service_delete(self, request, obj):
+        services.object_delete(obj=obj)
 
 
 @admin.register(Mail)

@@ -17,7 +17,7 @@ from tenancy.admin_base import ReadOnlyAdminMixin, ServiceAdminMixin
 from tenancy.enums import Role
 from tests.oncall.factories import weekly_layer
 
-DOMAIN_APPS = {"oncall", "incidents", "ingestion", "comms", "postmortems"}
+DOMAIN_APPS = {"oncall", "incidents", "ingestion", "comms", "postmortems", "statuspage", "chatops"}
 
 
 def _domain_admins():
@@ -234,3 +234,90 @@ def test_catalog_saves_in_the_admin_go_through_the_catalog_service(staff_client,
     assert staff_client.post(url, data).status_code == 302
     category.refresh_from_db()
     assert category.description == "A config change"
+
+
+def test_chatops_settings_the_service_refuses_are_a_message_and_nothing_is_written(staff_client, org):
+    from comms.chatops.models import ChatOpsSettings
+    from comms.chatops.services import install
+
+    settings_row = install.chatops_settings_update(organization=org, announcement_channel="#incidents")
+    url, data = _change_page(staff_client, settings_row)
+    data.update(war_room_mode="static", war_room_url="", announcement_channel="#elsewhere")
+    response = staff_client.post(url, data)
+    assert response.status_code == 302
+    assert any("static war room needs its URL" in text for text in _messages(response))
+    assert ChatOpsSettings.objects.get(organization=org).announcement_channel == "#incidents"
+    data["war_room_url"] = "https://meet.example.com/incident"
+    assert staff_client.post(url, data).status_code == 302
+    settings_row.refresh_from_db()
+    assert (settings_row.war_room_mode, settings_row.announcement_channel) == ("static", "#elsewhere")
+
+
+def test_a_drill_added_in_the_admin_is_created_by_the_service_and_a_running_one_is_not_deleted(staff_client, org):
+    from postmortems import services as postmortem_services
+    from postmortems.models import Drill
+
+    url = "/admin/postmortems/drill/add/"
+    data = _form_data(staff_client.get(url))
+    data.update({"organization": str(org.pk), "title": "Database failover", "scenario": "",
+                 "scheduled_at_0": "2026-12-10", "scheduled_at_1": "10:00:00"})
+    response = staff_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert any("A scenario" in text for text in _messages(response))  # drill_create's refusal
+    assert not Drill.objects.filter(organization=org).exists()
+    data["scenario"] = "The primary is gone"
+    response = staff_client.post(url, data)
+    drill = Drill.objects.get(organization=org, title="Database failover")
+    assert response.status_code == 302
+    assert drill.scheduled_at == datetime(2026, 12, 10, 10, tzinfo=UTC)
+    postmortem_services.drill_run(drill=drill)
+    response = staff_client.post(f"/admin/postmortems/drill/{drill.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert any("running drill is completed, not deleted" in text for text in _messages(response))
+    assert Drill.objects.filter(pk=drill.pk).exists()
+
+
+def test_running_drills_in_bulk_shows_each_refusal_and_runs_the_others(staff_client, org):
+    from postmortems import services as postmortem_services
+
+    at = datetime(2026, 12, 10, 10, tzinfo=UTC)
+    running, scheduled = (postmortem_services.drill_create(organization=org, title=title, scenario="Failover",
+                                                           scheduled_at=at) for title in ("Running", "Scheduled"))
+    postmortem_services.drill_run(drill=running)
+    response = staff_client.post("/admin/postmortems/drill/", {
+        "action": "run", "_selected_action": [running.pk, scheduled.pk]})
+    assert response.status_code == 302
+    assert any(text.startswith("Running") and "only a scheduled drill runs" in text for text in _messages(response))
+    scheduled.refresh_from_db()
+    assert scheduled.status == "running"
+    assert scheduled.incident.is_drill
+
+
+
+def test_a_viewer_cannot_run_or_publish_from_the_lists(org, make_member):
+    from postmortems import services as postmortem_services
+
+    viewer = Client()
+    viewer.force_login(make_member(org, Role.VIEWER, is_staff=True).user)
+    drill = postmortem_services.drill_create(organization=org, title="Tabletop", scenario="Failover",
+                                             scheduled_at=datetime(2026, 12, 10, 10, tzinfo=UTC))
+    postmortem = postmortem_services.postmortem_open(
+        incident=incident_services.incident_create(organization=org, title="Down", severity="P1"))
+    viewer.post("/admin/postmortems/drill/", {"action": "run", "_selected_action": [drill.pk]})
+    viewer.post("/admin/postmortems/postmortem/", {"action": "publish", "_selected_action": [postmortem.pk]})
+    drill.refresh_from_db()
+    postmortem.refresh_from_db()
+    assert (drill.status, postmortem.status) == ("scheduled", "draft")
+
+
+def test_an_admin_of_one_org_cannot_run_the_drills_of_an_org_they_only_view(staff_client, staff, make_org):
+    from postmortems import services as postmortem_services
+
+    other = make_org()
+    other.memberships.create(user=staff, role=Role.VIEWER)
+    theirs = postmortem_services.drill_create(organization=other, title="Theirs", scenario="Failover",
+                                              scheduled_at=datetime(2026, 12, 10, 10, tzinfo=UTC))
+    response = staff_client.post("/admin/postmortems/drill/", {"action": "run", "_selected_action": [theirs.pk]})
+    assert response.status_code == 403
+    theirs.refresh_from_db()
+    assert theirs.status == "scheduled"
