@@ -25,19 +25,10 @@ def _domain_admins():
             if model._meta.app_label in DOMAIN_APPS]
 
 
-WRITE_HOOKS = ("save_model", "delete_model", "delete_queryset")
-
-
-def _writes_by_hand(model_admin) -> bool:
-    """Overrides every write hook itself (each should call a service): the older idiom, still accepted."""
-    return all(getattr(type(model_admin), hook) is not getattr(admin.ModelAdmin, hook) for hook in WRITE_HOOKS)
-
-
 def test_every_domain_admin_writes_through_services_or_is_read_only():
     for model, model_admin in _domain_admins():
         label = model._meta.label
-        if isinstance(model_admin, ReadOnlyAdminMixin) or (
-                not isinstance(model_admin, ServiceAdminMixin) and _writes_by_hand(model_admin)):
+        if isinstance(model_admin, ReadOnlyAdminMixin):
             continue
         assert isinstance(model_admin, ServiceAdminMixin), f"{label}'s admin saves models directly"
         for hook in ("service_save", "service_delete"):
