@@ -34,7 +34,7 @@ from tenancy.admin_base import (
 
 SCHEDULE_FIELDS = ("name", "time_zone", "description")
 OVERRIDE_FIELDS = ("user", "replaces_user", "start", "end", "note")
-POLICY_FIELDS = ("name", "description", "repeat_count", "repeat_from_position")
+POLICY_FIELDS = ("name", "description", "repeat_count", "repeat_from_position", "is_default")
 
 
 def _values(obj, names) -> dict:
@@ -170,7 +170,7 @@ class EscalationStepInline(OrganizationScopedStackedInline):
 
 @admin.register(EscalationPolicy)
 class EscalationPolicyAdmin(ServiceAdminMixin, OrganizationScopedModelAdmin):
-    list_display = ["name", "repeat_count", "organization"]
+    list_display = ["name", "repeat_count", "is_default", "organization"]
     list_filter = ["organization"]
     search_fields = ["name"]
     inlines = [EscalationStepInline]
