@@ -204,7 +204,7 @@ class TrainingRecordInline(ReadOnlyAdminMixin, OrganizationScopedTabularInline):
 
 
 DRILL_FIELDS = ["title", "runbook", "scenario", "severity_name", "service", "scheduled_at", "facilitator",
-                "participants"]
+                "page_people", "participants"]
 
 
 @admin.register(Drill)

@@ -156,8 +156,8 @@ class DrillSerializer(serializers.ModelSerializer):
     class Meta:
         model = Drill
         fields = ["id", "title", "runbook", "scenario", "severity_name", "service", "scheduled_at", "facilitator",
-                  "participants", "status", "incident", "started_at", "completed_at", "outcome_notes", "findings",
-                  "created_at"]
+                  "participants", "page_people", "status", "incident", "started_at", "completed_at", "outcome_notes",
+                  "findings", "created_at"]
         read_only_fields = fields
 
 
@@ -170,6 +170,7 @@ class DrillWriteSerializer(serializers.Serializer):
     scheduled_at = serializers.DateTimeField()
     facilitator = OrgMemberField(required=False, allow_null=True)
     participants = OrgMemberField(many=True, required=False)
+    page_people = serializers.BooleanField(required=False, help_text="Page the on-call people for real (DRILL).")
 
 
 class DrillUpdateSerializer(DrillWriteSerializer):

@@ -176,7 +176,7 @@ def paging_start(*, incident: Incident, trigger_event_id: int | None = None,
                  now: datetime | None = None) -> EscalationRun | None:
     """Start paging a triggered incident: snapshot its policy, page step 1 at once, announce it, and
     schedule step 2. One run per trigger event (idempotent), and never two live runs for an incident
-    (the incident row is locked while deciding). Drills page nobody."""
+    (the incident row is locked while deciding). Drills page nobody unless they asked to (``drill_pages``)."""
     now = now or timezone.now()
     incident = (Incident.objects.select_for_update(of=("self",)).select_related("severity", "service", "organization")
                 .get(pk=incident.pk))
@@ -185,7 +185,7 @@ def paging_start(*, incident: Incident, trigger_event_id: int | None = None,
     existing = EscalationRun.objects.filter(same, incident=incident).first()
     if existing is not None:
         return existing
-    if incident.status != IncidentStatus.TRIGGERED or incident.is_drill:
+    if incident.status != IncidentStatus.TRIGGERED or (incident.is_drill and not incident.drill_pages):
         return None
     snapshot = _snapshot(incident)
     run = EscalationRun.objects.create(organization_id=incident.organization_id, incident=incident,
@@ -332,7 +332,7 @@ def paging_start_missed(*, now: datetime | None = None, grace_seconds: int = 3) 
     event's dispatch was lost); the incidents sweeper would re-drive it too, but a minute later."""
     now = now or timezone.now()
     live = EscalationRun.objects.filter(incident=OuterRef("pk"), state__in=LIVE)
-    missed = (Incident.objects.filter(status=IncidentStatus.TRIGGERED, is_drill=False,
+    missed = (Incident.objects.filter(Q(is_drill=False) | Q(drill_pages=True), status=IncidentStatus.TRIGGERED,
                                       updated_at__gte=now - timedelta(days=1),
                                       updated_at__lte=now - timedelta(seconds=grace_seconds))
               .filter(~Exists(live)).values_list("pk", flat=True)[:RUN_BATCH])

@@ -45,6 +45,8 @@ class Incident(OrganizationOwned):
     root_cause_category = models.ForeignKey(RootCauseCategory, on_delete=models.SET_NULL, null=True, blank=True,
                                             related_name="incidents")
     is_drill = models.BooleanField(default=False, help_text="A tabletop exercise, not a real outage.")
+    drill_pages = models.BooleanField(default=False, db_default=False,
+                                      help_text="A drill that pages people for real (its messages say DRILL).")
     war_room_url = models.CharField(max_length=500, blank=True)
     alert_count = models.PositiveIntegerField(default=0)
     source = models.CharField(max_length=32, default="manual", help_text='"manual", "api" or an integration kind.')

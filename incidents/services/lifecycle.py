@@ -331,6 +331,22 @@ def incident_assign_commander(*, incident: Incident, commander: User, actor: Use
 
 
 @transaction.atomic
+def incident_drill_paging_enable(*, incident: Incident, actor: User | None = None) -> Incident:
+    """Let a drill page people like a real incident (its title says [DRILL], so every message does).
+    Call it in the transaction that opened the drill: paging starts after that commit."""
+    incident = incident_lock(incident)
+    if not incident.is_drill:
+        raise ApplicationError("Only a drill incident.", {"incident": ["Not a drill."]})
+    if incident.drill_pages:
+        return incident
+    incident.drill_pages = True
+    incident.save(update_fields=["drill_pages", "updated_at"])
+    timeline_event_record(incident=incident, kind=TimelineKind.NOTE, actor=actor,
+                          payload={"text": "This drill pages people; every message is labelled DRILL."})
+    return incident
+
+
+@transaction.atomic
 def incident_update_details(*, incident: Incident, actor: User | None = None, **changes) -> Incident:
     """Edit the free-text fields (title, description, customer_impact, war_room_url) and when the impact
     started (``impact_started_at``, known only afterwards, e.g. from a post-mortem)."""

@@ -23,6 +23,7 @@ class Drill(OrganizationOwned):
     facilitator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+")
     participants = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    page_people = models.BooleanField(default=False, help_text="Page the on-call people for real (labelled DRILL).")
     status = models.CharField(max_length=16, choices=DrillStatus.choices, default=DrillStatus.SCHEDULED)
     incident = models.OneToOneField(Incident, on_delete=models.SET_NULL, null=True, blank=True, related_name="drill")
     started_at = models.DateTimeField(null=True, blank=True)

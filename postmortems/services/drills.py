@@ -14,8 +14,8 @@ from postmortems.services.common import require_member, require_same_org, unknow
 from tenancy.errors import ApplicationError, ConflictError
 from tenancy.models import Organization, User
 
-DRILL_EDITABLE = {"title", "runbook", "scenario", "severity_name", "service", "scheduled_at", "facilitator",
-                  "participants", "outcome_notes", "findings", "status"}
+DRILL_EDITABLE = {"page_people", "title", "runbook", "scenario", "severity_name", "service", "scheduled_at",
+                  "facilitator", "participants", "outcome_notes", "findings", "status"}
 TRAINING_EDITABLE = {"user", "course", "completed_at", "expires_at", "evidence_url"}
 # Taking part in a drill counts as training for this long.
 DRILL_TRAINING_VALID = timedelta(days=365)
@@ -37,7 +37,7 @@ def _check_drill(organization_id: int, fields: dict) -> None:
 @transaction.atomic
 def drill_create(*, organization: Organization, title: str, scheduled_at: datetime, runbook: Runbook | None = None,
                  scenario: str = "", severity_name: str = "P1", service: Service | None = None,
-                 facilitator: User | None = None, participants=()) -> Drill:
+                 facilitator: User | None = None, participants=(), page_people: bool = False) -> Drill:
     fields = {"title": title, "runbook": runbook, "service": service, "facilitator": facilitator,
               "participants": participants}
     _check_drill(organization.pk, fields)
@@ -45,7 +45,7 @@ def drill_create(*, organization: Organization, title: str, scheduled_at: dateti
         raise ApplicationError("A scenario: a runbook or free text.", {"scenario": ["Give a runbook or a text."]})
     drill = Drill.objects.create(organization=organization, title=title.strip(), runbook=runbook, scenario=scenario,
                                  severity_name=severity_name, service=service, scheduled_at=scheduled_at,
-                                 facilitator=facilitator)
+                                 facilitator=facilitator, page_people=bool(page_people))
     drill.participants.set(participants)
     return drill
 
@@ -74,7 +74,8 @@ def _scenario_text(drill: Drill) -> str:
 @transaction.atomic
 def drill_run(*, drill: Drill, actor: User | None = None) -> Drill:
     """Start the drill: a real incident flagged ``is_drill`` (titled [DRILL] so every message says so),
-    commanded by the facilitator, with the participants in its war room. Comms never pages drills."""
+    commanded by the facilitator, with the participants in its war room. It pages people only when the
+    drill asks (``page_people``): then comms pages it like any incident, after this commit."""
     drill = (Drill.objects.select_for_update(of=("self",)).select_related("organization", "service", "runbook")
              .get(pk=drill.pk))
     if drill.status != DrillStatus.SCHEDULED:
@@ -83,6 +84,8 @@ def drill_run(*, drill: Drill, actor: User | None = None) -> Drill:
     incident = incident_services.incident_create(
         organization=drill.organization, title=f"[DRILL] {drill.title}", severity=drill.severity_name,
         service=drill.service, description=_scenario_text(drill), actor=actor, is_drill=True, source="drill")
+    if drill.page_people:
+        incident = incident_services.incident_drill_paging_enable(incident=incident, actor=actor)
     if drill.facilitator_id:
         incident = incident_services.incident_assign_commander(incident=incident, commander=drill.facilitator,
                                                                actor=actor)

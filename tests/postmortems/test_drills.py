@@ -5,6 +5,8 @@ from django.utils import timezone
 
 from comms.models import EscalationRun
 from incidents.models import Participant
+from incidents.services import catalog
+from oncall import services as oncall_services
 from postmortems import services
 from postmortems.models import TrainingRecord
 from tenancy.enums import Role
@@ -81,3 +83,19 @@ def test_training_record_api(org, member_of, alice, role, expected):
         bad = client.post(url, {"user": alice.pk, "course": "x", "completed_at": "2026-11-01T10:00:00Z",
                                 "expires_at": "2026-10-01T10:00:00Z"})
         assert bad.json()["errors"].keys() == {"expires_at"}
+
+
+def test_a_drill_that_asks_pages_people_labelled_drill(org, alice, admin_member, service,
+                                                      django_capture_on_commit_callbacks):
+    policy = oncall_services.escalation_policy_create(organization=org, name="Drill policy",
+                                                      steps=[{"delay_minutes": 0, "users": [alice]}])
+    catalog.service_update(service=service, escalation_policy=policy)
+    drill = services.drill_create(organization=org, title="Paged failover", scenario="The primary dies.",
+                                  scheduled_at=timezone.now(), facilitator=admin_member.user, service=service,
+                                  page_people=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        drill = services.drill_run(drill=drill)
+    run = EscalationRun.objects.get(incident=drill.incident)
+    assert run.notifications.filter(recipient=alice).exists()  # paged like a real incident
+    assert drill.incident.title.startswith("[DRILL]")  # so every page says DRILL
+    assert drill.incident.timeline.filter(kind="note", payload__text__icontains="labelled DRILL").exists()
