@@ -47,6 +47,7 @@ class MessageTemplateForm(forms.ModelForm):
 class MessageTemplateAdmin(ServiceAdminMixin, OrganizationScopedModelAdmin):
     form = MessageTemplateForm
     list_display = ["kind", "organization", "updated_by", "updated_at"]
+    list_select_related = ["organization", "updated_by"]
     list_filter = ["kind", "organization"]
     readonly_fields = ["variables", "default_text"]
 

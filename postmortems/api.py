@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from postmortems import render, selectors, services
-from postmortems.filters import ActionItemFilter, PostMortemFilter
+from postmortems.filters import ActionItemFilter, PostMortemFilter, TrainingRecordFilter
 from postmortems.models import ActionItem, Drill, PostMortem, TrainingRecord
 from postmortems.serializers import (
     ActionItemSerializer,
@@ -247,7 +247,7 @@ class TrainingRecordViewSet(_Writes, mixins.ListModelMixin, mixins.RetrieveModel
 
     queryset = TrainingRecord.objects.all()
     serializer_class = TrainingRecordSerializer
-    filterset_fields = ["user"]
+    filterset_class = TrainingRecordFilter
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     required_roles = CONFIG_ACTIONS
 

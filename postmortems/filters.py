@@ -7,7 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from postmortems.enums import OPEN_ITEM_STATUSES, ActionItemPriority, ActionItemStatus, PostMortemStatus
-from postmortems.models import ActionItem, PostMortem
+from postmortems.models import ActionItem, PostMortem, TrainingRecord
 
 TRUE_VALUES = ("true", "True", "1", "yes")
 BOOL_CHOICES = [(value, value) for value in ("true", "True", "1", "yes", "false", "False", "0", "no")]
@@ -46,3 +46,14 @@ class PostMortemFilter(django_filters.FilterSet):
     class Meta:
         model = PostMortem
         fields = ["status", "incident", "owner"]
+
+
+class TrainingRecordFilter(django_filters.FilterSet):
+    """``?user=<id>`` as a plain number: a choice filter over every account would tell a caller which
+    user ids exist on the platform (a 400 for an unknown one)."""
+
+    user = django_filters.NumberFilter(field_name="user_id", help_text="The member's user id.")
+
+    class Meta:
+        model = TrainingRecord
+        fields = ["user"]

@@ -35,9 +35,9 @@ def incident_for_channel(*, organization_id: int, channel_id: str) -> Incident |
 def incident_in_org(*, organization_id: int, incident_id=None, number=None) -> Incident | None:
     queryset = Incident.objects.select_related("severity", "organization", "commander").filter(
         organization_id=organization_id)
-    if incident_id is not None and str(incident_id).isdigit():
+    if incident_id is not None and str(incident_id).isdecimal():
         return queryset.filter(pk=int(incident_id)).first()
-    if number is not None and str(number).isdigit():
+    if number is not None and str(number).isdecimal():
         return queryset.filter(number=int(number)).first()
     return None
 

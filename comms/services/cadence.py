@@ -59,7 +59,7 @@ def reminder_schedule(*, incident: Incident, due_at: datetime | None,
 @transaction.atomic
 def cadence_first_due(*, incident: Incident) -> UpdateReminder | None:
     """After an acknowledgement: the first update is due one cadence later, unless one was posted already."""
-    incident = Incident.objects.select_related("severity").select_for_update(of=("self",)).get(pk=incident.pk)
+    incident = incident_services.incident_lock(incident)
     interval = drafting.cadence(incident)
     if (interval is None or not incident.is_open or incident.next_update_at is not None
             or StatusUpdate.objects.filter(incident=incident).exists()

@@ -14,10 +14,12 @@ SAFE_TAGS = {
     "firstof": defaulttags.firstof,
     "spaceless": defaulttags.spaceless,
 }
+# Only filters whose arguments cannot make rendering fail once a template saved (wordwrap: int(arg)
+# raises on a bad width, so a saved template would break at send time).
 SAFE_FILTERS = [
     "add", "capfirst", "cut", "default", "default_if_none", "first", "floatformat", "join", "last", "length",
     "linebreaks", "linebreaksbr", "lower", "pluralize", "striptags", "title", "truncatechars",
-    "truncatewords", "upper", "urlize", "wordcount", "wordwrap", "yesno",
+    "truncatewords", "upper", "urlize", "wordcount", "yesno",
 ]
 
 for _name, _compile in SAFE_TAGS.items():

@@ -34,7 +34,7 @@ def overdue_by_owner(*, organization: Organization) -> list[dict]:
 
 
 def drill_list() -> QuerySet[Drill]:
-    return Drill.objects.select_related("runbook", "service", "facilitator", "incident").prefetch_related(
+    return Drill.objects.select_related("runbook", "service", "facilitator", "incident__severity").prefetch_related(
         "participants")
 
 

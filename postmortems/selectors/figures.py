@@ -60,7 +60,10 @@ def definitions() -> dict:
 
 def window(since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
     until = until or timezone.now()
-    since = since or until - DEFAULT_WINDOW
+    try:
+        since = since or until - DEFAULT_WINDOW
+    except OverflowError as exc:
+        raise ApplicationError("until is too early.", {"until": ["Too early for the default window."]}) from exc
     if since >= until:
         raise ApplicationError("since must be before until.", {"since": ["Must be before until."]})
     return since, until

@@ -41,7 +41,7 @@ def runbooks_for_top_services(organization: Organization) -> dict:
     """The five services with the most (real) incidents — or, before any incident, the first five — each
     need a runbook."""
     services = (Service.objects.filter(organization=organization)
-                .annotate(incident_count=Count("incidents", filter=Q(incidents__is_drill=False)),
+                .annotate(incident_count=Count("incidents", filter=Q(incidents__is_drill=False), distinct=True),
                           runbook_count=Count("runbooks", distinct=True))
                 .order_by("-incident_count", "name")[:TOP_SERVICES])
     services = list(services)

@@ -14,11 +14,14 @@ from tenancy.models import Organization
 
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:
+    """[first instant, first instant of the next month) of ``month``; the review also reads the month
+    before, so both neighbours must be representable (years 0001 and 9999 are refused, not a 500)."""
     try:
         start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
+        end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
+        _previous(start)
     except (TypeError, ValueError) as exc:
         raise ApplicationError("A month as YYYY-MM.", {"month": ["Use YYYY-MM, e.g. 2026-10."]}) from exc
-    end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
     return start, end
 
 

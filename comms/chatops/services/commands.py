@@ -211,6 +211,8 @@ def declare(*, workspace: SlackWorkspace, user, title: str, severity: str, servi
     if service_id:
         from incidents.models import Service
 
+        if not str(service_id).isdecimal():
+            raise ApplicationError("Unknown service.", {"service": ["Not a service of this organization."]})
         service = Service.objects.filter(organization_id=workspace.organization_id, pk=service_id).first()
         if service is None:
             raise ApplicationError("Unknown service.", {"service": ["Not a service of this organization."]})

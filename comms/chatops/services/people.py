@@ -13,6 +13,7 @@ from django.utils import timezone
 from comms.chatops import client
 from comms.chatops.client import CallFailed
 from comms.chatops.models import SlackUser, SlackWorkspace
+from tenancy.models import Membership
 
 logger = logging.getLogger(__name__)
 FRESH_FOR = timedelta(days=1)
@@ -28,9 +29,13 @@ def _member_by_email(workspace: SlackWorkspace, email: str):
 def slack_user_resolve(*, workspace: SlackWorkspace, slack_user_id: str, seconds: int | None = None) -> SlackUser:
     """The cached (or freshly looked-up) Slack user; ``.user`` is None when no member matches.
     Raises ``CallFailed`` when Slack cannot be asked and nothing is cached."""
-    cached = SlackUser.objects.select_related("user").filter(team_id=workspace.team_id,
-                                                             slack_user_id=slack_user_id).first()
-    if cached is not None and cached.checked_at > timezone.now() - FRESH_FOR:
+    cached = SlackUser.objects.select_related("user").filter(
+        organization_id=workspace.organization_id, team_id=workspace.team_id, slack_user_id=slack_user_id).first()
+    # A cached match holds only while the person is still a member of the workspace's organization
+    # (someone removed, or a workspace moved to another org, is looked up again, never paged on trust).
+    still_member = cached is not None and (cached.user_id is None or Membership.objects.filter(
+        organization_id=workspace.organization_id, user_id=cached.user_id).exists())
+    if still_member and cached.checked_at > timezone.now() - FRESH_FOR:
         return cached
     data = client.call(workspace.bot_token, "users.info", user=slack_user_id, seconds=seconds)
     info = data.get("user") or {}
