@@ -1,6 +1,6 @@
 """Metrics budget (issue 13): run by hand, never by CI.
 
-    .venv/bin/python bench/bench_metrics.py [--incidents 100000] [--runs 15]
+    .venv/bin/python bench/bench_metrics.py [--incidents 100000] [--runs 15] [--reuse]
 
 Makes its own scratch database (``foghorn_bench_metrics`` on the server of DATABASE_URL), migrates
 it, and fills one organization with 100,000 incidents over the last year (five services, five
@@ -8,6 +8,7 @@ root-cause categories, 1 % drills, 5,000 action items, 2,000 post-mortems), then
 ``GET /api/v1/orgs/<slug>/metrics/`` through Django's test client (the whole view: auth, the
 org lookup, every query, JSON rendering): the default window (90 days), the whole year, and the
 whole year grouped by month. Prints the median and p90 of each; the budget is ≤ 200 ms.
+``--reuse`` keeps the scratch database of an earlier run (migrated forward) instead of building it again.
 """
 
 import argparse
@@ -79,6 +80,21 @@ def build(count: int) -> tuple:
     return organization, secret
 
 
+def reused() -> tuple:
+    """The organization an earlier run built, with a new token; VACUUM ANALYZE after the migrations."""
+    from django.db import connection
+
+    from tenancy import services as tenancy_services
+    from tenancy.models import Membership, Organization
+
+    organization = Organization.objects.get(slug="bench")
+    user = Membership.objects.filter(organization=organization).first().user
+    _token, secret = tenancy_services.api_token_create(organization=organization, user=user, name="bench")
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    return organization, secret
+
+
 def timed(client, url: str, params: dict, runs: int) -> list[float]:
     figures = []
     for _ in range(runs):
@@ -105,9 +121,11 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--incidents", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--reuse", action="store_true", help="keep the database an earlier run built")
     args = parser.parse_args()
     database_url = scratch_database_url(BENCH_DB)
-    recreate_database(database_url)
+    if not args.reuse:
+        recreate_database(database_url)
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
@@ -119,7 +137,7 @@ def main() -> int:
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
-    organization, secret = build(args.incidents)
+    organization, secret = reused() if args.reuse else build(args.incidents)
     print(f"built {args.incidents:,} incidents in {time.perf_counter() - started:.0f} s")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")

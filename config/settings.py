@@ -341,10 +341,6 @@ PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(3 * 24
 # comma-separated, the first encrypts, the others still decrypt (rotation). Unset: derived from SECRET_KEY
 # with HKDF under its own label (comms/crypto.py).
 FOGHORN_ENCRYPTION_KEYS = env_list("FOGHORN_ENCRYPTION_KEY", "")
-# The metrics' covering index (incidents.Incident "incident_metrics") is PostgreSQL's; on SQLite (the
-# run command's default) it is a plain index, which is all the warning says.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    SILENCED_SYSTEM_CHECKS = ["models.W040"]
 # --- Status updates, cadence reminders, affected-user email (comms, issue 12) ------------------
 # Read through comms.conf (settings first, then the environment); listed here so they are declared.
 COMMS_UPDATE_GRACE_SECONDS = int(os.environ.get("COMMS_UPDATE_GRACE_SECONDS", "300"))

@@ -75,7 +75,7 @@ def json_params(model, values: dict) -> dict:
 @cache
 def incident_fields() -> tuple:
     return tuple(field for field in Incident._meta.concrete_fields
-                 if not field.primary_key and field.name not in NUMBERED_FIELDS)
+                 if not field.primary_key and not field.generated and field.name not in NUMBERED_FIELDS)
 
 
 @cache

@@ -1,20 +1,23 @@
-"""Incident metrics (plan 8.1, 8.2) computed in the database: one aggregate query for the overall
-figures and targets, one for the groups, one for counts by month and severity, one for the root
-causes, two for mitigation effectiveness. Drills are excluded everywhere."""
+"""Incident metrics (plan 8.1, 8.2) computed in the database from the durations each incident row
+stores (``Incident.detect_to_ack_seconds`` and its siblings, generated columns): one aggregate query
+for the overall figures and targets, one for the groups, one pass over the window for the counts by
+month and severity, the root causes and the repeats, and three small ones for the action items.
+Drills are excluded everywhere."""
 
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Avg, Count, F, Max, Q
+from django.db.models import Avg, BooleanField, Case, Count, F, Max, Min, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, TruncMonth, TruncQuarter
 from django.utils import timezone
 
-from incidents.models import Incident
+from incidents.models import Incident, RootCauseCategory, Service, Severity
 from postmortems.enums import FINISHED_ITEM_STATUSES, OPEN_ITEM_STATUSES, ActionItemStatus
 from postmortems.models import ActionItem
-from postmortems.selectors.sql import Percentiles, SecondsBetween, has_percentiles, sort_memory
+from postmortems.selectors.sql import Percentiles, has_percentiles, sort_memory
 from tenancy.errors import ApplicationError
 from tenancy.models import Organization
 
@@ -29,25 +32,24 @@ REPEATS_LISTED = 50
 @dataclass(frozen=True)
 class Measure:
     name: str
-    start: str
-    end: str
+    field: str  # the Incident's stored duration: end - start in seconds, NULL when either is unknown
     formula: str
     meaning: str
 
 
 MEASURES = {
-    "mttd": Measure("MTTD (plan)", "detected_at", "acknowledged_at", "acknowledged_at - detected_at",
+    "mttd": Measure("MTTD (plan)", "detect_to_ack_seconds", "acknowledged_at - detected_at",
                     "The plan's definition (8.1): first alert → acknowledgment."),
-    "mttr": Measure("MTTR (plan)", "detected_at", "resolved_at", "resolved_at - detected_at",
+    "mttr": Measure("MTTR (plan)", "detect_to_resolve_seconds", "resolved_at - detected_at",
                     "The plan's definition (8.1): detection → resolution."),
-    "mtta": Measure("MTTA", "created_at", "acknowledged_at", "acknowledged_at - created_at",
+    "mtta": Measure("MTTA", "open_to_ack_seconds", "acknowledged_at - created_at",
                     "Common: incident triggered (opened in Foghorn) → acknowledgment."),
-    "mttm": Measure("MTTM", "detected_at", "mitigated_at", "mitigated_at - detected_at",
+    "mttm": Measure("MTTM", "detect_to_mitigate_seconds", "mitigated_at - detected_at",
                     "Common: detection → mitigation (first move to monitoring)."),
-    "impact_to_detection": Measure("Time to detect from impact", "impact_started_at", "detected_at",
+    "impact_to_detection": Measure("Time to detect from impact", "impact_to_detect_seconds",
                                    "detected_at - impact_started_at",
                                    "Common MTTD: impact start → detection, where the impact start is known."),
-    "impact_to_resolution": Measure("Time to resolve from impact", "impact_started_at", "resolved_at",
+    "impact_to_resolution": Measure("Time to resolve from impact", "impact_to_resolve_seconds",
                                     "resolved_at - impact_started_at",
                                     "Impact start → resolution, where the impact start is known."),
 }
@@ -74,49 +76,46 @@ def incidents_in(organization: Organization, since: datetime, until: datetime):
                                    detected_at__lt=until)
 
 
-def _aggregates(prefix: str = "", filter_q: Q | None = None) -> dict:
+def _aggregates() -> dict:
     aggregates = {}
     for key, measure in MEASURES.items():
-        seconds = SecondsBetween(F(measure.end), F(measure.start))
-        present = Q(**{f"{measure.end}__isnull": False, f"{measure.start}__isnull": False})
-        if filter_q is not None:
-            present &= filter_q
-        aggregates[f"{prefix}{key}__n"] = Count("pk", filter=present)
-        aggregates[f"{prefix}{key}__mean"] = Avg(seconds, filter=filter_q)
+        aggregates[f"{key}__n"] = Count(measure.field)
+        aggregates[f"{key}__mean"] = Avg(measure.field)
         if has_percentiles():
-            aggregates[f"{prefix}{key}__pct"] = Percentiles(seconds, [0.5, 0.9], filter=filter_q)
+            aggregates[f"{key}__pct"] = Percentiles(F(measure.field), [0.5, 0.9])
     return aggregates
 
 
-def _stats(row: dict, prefix: str = "") -> dict:
+def _stats(row: dict) -> dict:
     stats = {}
     for key in MEASURES:
-        percentiles = row.get(f"{prefix}{key}__pct") or [None, None]
-        stats[key] = {"n": row[f"{prefix}{key}__n"], "mean": row[f"{prefix}{key}__mean"],
+        percentiles = row.get(f"{key}__pct") or [None, None]
+        stats[key] = {"n": row[f"{key}__n"], "mean": row[f"{key}__mean"],
                       "median": percentiles[0], "p90": percentiles[1]}
     return stats
 
 
-def _group_key(group_by: str, row: dict):
+def _period(group_by: str, zone: ZoneInfo):
+    return (TruncMonth if group_by == "month" else TruncQuarter)("detected_at", tzinfo=zone)
+
+
+def _grouped(incidents, group_by: str, severities: dict, zone: ZoneInfo) -> list[dict]:
+    """The measures per severity, service, month or quarter (months in the organization's time zone)."""
     if group_by == "severity":
-        return row["severity__name"]
-    if group_by == "service":
-        return row["service__name"] or "(no service)"
-    period = row["period"]
-    if group_by == "month":
-        return f"{period:%Y-%m}"
-    return f"{period.year}-Q{(period.month - 1) // 3 + 1}"
-
-
-def _grouped(incidents, group_by: str) -> list[dict]:
-    if group_by not in GROUPS:
-        raise ApplicationError("Unknown grouping.", {"group_by": [f"Choose one of: {', '.join(GROUPS)}."]})
-    fields = {"severity": ("severity__name", "severity__rank"), "service": ("service__name",)}.get(group_by)
-    if fields is None:
-        incidents = incidents.annotate(period=(TruncMonth if group_by == "month" else TruncQuarter)("detected_at"))
-        fields = ("period",)
-    rows = incidents.values(*fields).annotate(count=Count("pk"), **_aggregates()).order_by(*fields)
-    return [{"key": _group_key(group_by, row), "count": row["count"], **_stats(row)} for row in rows]
+        rows = incidents.values("severity_id").annotate(count=Count("pk"), **_aggregates())
+        rows = sorted(rows, key=lambda row: severities[row["severity_id"]].rank)
+        keys = [severities[row["severity_id"]].name for row in rows]
+    elif group_by == "service":
+        rows = list(incidents.values("service_id").annotate(count=Count("pk"), **_aggregates()))
+        names = dict(Service.objects.filter(pk__in=[row["service_id"] for row in rows]).values_list("pk", "name"))
+        rows.sort(key=lambda row: (row["service_id"] is None, names.get(row["service_id"], "")))
+        keys = [names.get(row["service_id"]) or "(no service)" for row in rows]
+    else:
+        rows = list(incidents.annotate(period=_period(group_by, zone)).values("period")
+                    .annotate(count=Count("pk"), **_aggregates()).order_by("period"))
+        keys = [f"{row['period']:%Y-%m}" if group_by == "month"
+                else f"{row['period'].year}-Q{(row['period'].month - 1) // 3 + 1}" for row in rows]
+    return [{"key": key, "count": row["count"], **_stats(row)} for key, row in zip(keys, rows, strict=True)]
 
 
 def _quarter(month: str) -> str:
@@ -124,8 +123,8 @@ def _quarter(month: str) -> str:
     return f"{year}-Q{(int(number) - 1) // 3 + 1}"
 
 
-def _months_between(since: datetime, until: datetime) -> list[str]:
-    until = until - timedelta(microseconds=1)  # until is exclusive
+def _months_between(since: datetime, until: datetime, zone: ZoneInfo) -> list[str]:
+    since, until = since.astimezone(zone), (until - timedelta(microseconds=1)).astimezone(zone)  # until: exclusive
     months, year, month = [], since.year, since.month
     while (year, month) <= (until.year, until.month):
         months.append(f"{year:04d}-{month:02d}")
@@ -133,74 +132,89 @@ def _months_between(since: datetime, until: datetime) -> list[str]:
     return months
 
 
-def counts_by_month(incidents, since: datetime, until: datetime) -> tuple[list[dict], list[dict]]:
+def category_id():
+    """An incident's root-cause category: its post-mortem's when set, else the one given at resolution."""
+    return Coalesce("postmortem__root_cause_category_id", "root_cause_category_id")
+
+
+def _repeats(pairs: dict[tuple, datetime]) -> Q:
+    """Incidents (annotated with ``category``) on a (service, category) after that pair's items were done."""
+    condition = Q()
+    for (service_id, category), finished_at in pairs.items():
+        condition |= Q(service_id=service_id, category=category, detected_at__gt=finished_at)
+    return condition
+
+
+def _breakdown(incidents, zone: ZoneInfo, pairs: dict[tuple, datetime]) -> list[dict]:
+    """One pass over the window: the incidents counted by month (in the organization's time zone),
+    severity, root-cause category and whether they repeat a finished pair — a few hundred rows
+    at most, from which the counts by month, the top causes and the repeat count are summed."""
+    repeat = (Case(When(_repeats(pairs), then=Value(True)), default=Value(False), output_field=BooleanField())
+              if pairs else Value(False))
+    return list(incidents.annotate(month=TruncMonth("detected_at", tzinfo=zone), category=category_id(),
+                                   repeat=repeat)
+                .values("month", "severity_id", "category", "repeat").annotate(count=Count("pk")).order_by())
+
+
+def counts_by_month(rows: list[dict], severities: dict, months: list[str]) -> tuple[list[dict], list[dict]]:
     """Counts by severity per month, and the P0 count per quarter against the plan's target."""
-    rows = (incidents.annotate(month=TruncMonth("detected_at")).values("month", "severity__name", "severity__rank")
-            .annotate(count=Count("pk")).order_by("month", "severity__rank"))
-    per_month: dict[str, dict[str, int]] = {month: {} for month in _months_between(since, until)}
+    per_month: dict[str, dict[int, int]] = {month: defaultdict(int) for month in months}
     p0: dict[str, int] = defaultdict(int)
     for row in rows:
-        month = f"{row['month']:%Y-%m}"
-        per_month.setdefault(month, {})[row["severity__name"]] = row["count"]
-        if row["severity__rank"] == 0:
+        month, severity = f"{row['month']:%Y-%m}", severities[row["severity_id"]]
+        per_month.setdefault(month, defaultdict(int))[severity.pk] += row["count"]
+        if severity.rank == 0:
             p0[_quarter(month)] += row["count"]
     quarters = sorted({_quarter(month) for month in per_month})
-    return ([{"month": month, "by_severity": counts, "total": sum(counts.values())}
-             for month, counts in per_month.items()],
+    by_rank = sorted(severities.values(), key=lambda severity: severity.rank)
+    return ([{"month": month, "by_severity": {s.name: counts[s.pk] for s in by_rank if counts.get(s.pk)},
+              "total": sum(counts.values())} for month, counts in sorted(per_month.items())],
             [{"quarter": quarter, "count": p0[quarter], "target": f"< {P0_PER_QUARTER_TARGET}",
               "met": p0[quarter] < P0_PER_QUARTER_TARGET} for quarter in quarters])
 
 
-def category_of():
-    """An incident's root-cause category: its post-mortem's when set, else the one given at resolution."""
-    return Coalesce("postmortem__root_cause_category__name", "root_cause_category__name")
-
-
-def top_root_causes(incidents, limit: int = 5) -> list[dict]:
-    rows = (incidents.annotate(category=category_of()).exclude(category__isnull=True).values("category")
-            .annotate(count=Count("pk")).order_by("-count", "category")[:limit])
-    return [{"category": row["category"], "count": row["count"]} for row in rows]
+def top_root_causes(rows: list[dict], limit: int = 5) -> list[dict]:
+    counts: dict[int, int] = defaultdict(int)
+    for row in rows:
+        if row["category"] is not None:
+            counts[row["category"]] += row["count"]
+    names = dict(RootCauseCategory.objects.filter(pk__in=list(counts)).values_list("pk", "name"))
+    ranked = sorted(((names[pk], count) for pk, count in counts.items()), key=lambda pair: (-pair[1], pair[0]))
+    return [{"category": name, "count": count} for name, count in ranked[:limit]]
 
 
 def _finished_pairs(organization: Organization, until: datetime) -> dict[tuple, datetime]:
-    """(service, category) → the earliest moment one of its incidents had every action item finished."""
-    rows = (ActionItem.objects.filter(organization=organization, incident__is_drill=False,
-                                      incident__service__isnull=False, incident__detected_at__lt=until)
-            .annotate(category=Coalesce("incident__postmortem__root_cause_category_id",
-                                        "incident__root_cause_category_id"))
-            .exclude(category__isnull=True)
-            .values("incident_id", "incident__service_id", "category")
-            .annotate(open=Count("pk", filter=Q(status__in=OPEN_ITEM_STATUSES)),
-                      done=Count("pk", filter=Q(status=ActionItemStatus.DONE)), last=Max("done_at"))
-            .filter(open=0, done__gt=0))
-    pairs: dict[tuple, datetime] = {}
-    for row in rows:
-        pair = (row["incident__service_id"], row["category"])
-        pairs[pair] = min(pairs.get(pair, row["last"]), row["last"])
-    return pairs
+    """(service, category) → the earliest moment one of its incidents had every action item finished
+    (its last item's ``done_at``). Only the incidents whose items are all finished are read."""
+    finished = (ActionItem.objects.filter(organization=organization).values("incident_id")
+                .annotate(open=Count("pk", filter=Q(status__in=OPEN_ITEM_STATUSES)),
+                          done=Count("pk", filter=Q(status=ActionItemStatus.DONE)))
+                .filter(open=0, done__gt=0).values("incident_id"))
+    last_done = (ActionItem.objects.filter(incident=OuterRef("pk")).order_by().values("incident")
+                 .annotate(last=Max("done_at")).values("last"))
+    rows = (Incident.objects.filter(organization=organization, pk__in=finished, is_drill=False,
+                                    service__isnull=False, detected_at__lt=until)
+            .annotate(category=category_id(), last=Subquery(last_done)).exclude(category__isnull=True)
+            .values("service_id", "category").annotate(finished_at=Min("last")).order_by())
+    return {(row["service_id"], row["category"]): row["finished_at"] for row in rows}
 
 
-def mitigation(organization: Organization, incidents, since: datetime, until: datetime,
-               today: date | None = None) -> dict:
+def mitigation(organization: Organization, incidents, since: datetime, until: datetime, rows: list[dict],
+               pairs: dict[tuple, datetime], today: date | None = None) -> dict:
     """Share of action items (due in the window, due by today) done by their due date; incidents that
     repeated on the same service and root-cause category after the previous one's items were all done."""
     today = today or timezone.localdate()
-    items = ActionItem.objects.filter(organization=organization, incident__is_drill=False,
-                                      due_date__gte=since.date(), due_date__lt=until.date(), due_date__lte=today)
+    drills = Incident.objects.filter(organization=organization, is_drill=True).values("pk")
+    items = (ActionItem.objects.filter(organization=organization, due_date__gte=since.date(),
+                                       due_date__lt=until.date(), due_date__lte=today)
+             .exclude(incident__in=drills))
     counts = items.aggregate(due=Count("pk"), done_by_due=Count("pk", filter=Q(
         status=ActionItemStatus.DONE, done_at__date__lte=F("due_date"))))
-    pairs = _finished_pairs(organization, until)
-    repeats, repeat_count = [], 0
-    if pairs:
-        condition = Q()
-        for (service_id, category_id), finished_at in pairs.items():
-            condition |= Q(service_id=service_id, category_id=category_id, detected_at__gt=finished_at)
-        repeated = (incidents.filter(service_id__in={service_id for service_id, _category in pairs},
-                                     detected_at__gt=min(pairs.values()))
-                    .annotate(category_id=Coalesce("postmortem__root_cause_category_id", "root_cause_category_id"))
-                    .filter(condition))
-        repeat_count = repeated.count()
-        repeats = list(repeated.order_by("detected_at").values_list("number", flat=True)[:REPEATS_LISTED])
+    repeat_count = sum(row["count"] for row in rows if row["repeat"])
+    repeats = []
+    if repeat_count:
+        repeats = list(incidents.annotate(category=category_id()).filter(_repeats(pairs)).order_by("detected_at")
+                       .values_list("number", flat=True)[:REPEATS_LISTED])
     share = counts["done_by_due"] / counts["due"] if counts["due"] else None
     return {"due": counts["due"], "done_by_due": counts["done_by_due"], "share_done_by_due": share,
             "formula": "items done on or before their due date ÷ items due in the window (by today)",
@@ -232,20 +246,26 @@ def metrics(*, organization: Organization, since: datetime | None = None, until:
 
 def _metrics(organization: Organization, since: datetime | None, until: datetime | None,
              group_by: str | None) -> dict:
+    if group_by is not None and group_by not in GROUPS:
+        raise ApplicationError("Unknown grouping.", {"group_by": [f"Choose one of: {', '.join(GROUPS)}."]})
     since, until = window(since, until)
+    zone = ZoneInfo(organization.time_zone)
     incidents = incidents_in(organization, since, until)
-    row = incidents.aggregate(count=Count("pk"), **_aggregates(),
-                              p0_mttr=Avg(SecondsBetween(F("resolved_at"), F("detected_at")),
-                                          filter=Q(severity__rank=0)))
+    severities = {severity.pk: severity for severity in Severity.objects.filter(organization=organization)}
+    p0 = [pk for pk, severity in severities.items() if severity.rank == 0]
+    p0_mttr = {"p0_mttr": Avg("detect_to_resolve_seconds", filter=Q(severity_id__in=p0))} if p0 else {}
+    row = incidents.aggregate(count=Count("pk"), **_aggregates(), **p0_mttr)
     overall = _stats(row)
-    per_month, per_quarter = counts_by_month(incidents, since, until)
+    pairs = _finished_pairs(organization, until)
+    rows = _breakdown(incidents, zone, pairs)
+    per_month, per_quarter = counts_by_month(rows, severities, _months_between(since, until, zone))
     return {
         "since": since, "until": until, "group_by": group_by, "drills_excluded": True,
         "percentiles": has_percentiles(), "definitions": definitions(),
         "overall": {"count": row["count"], **overall},
-        "groups": _grouped(incidents, group_by) if group_by else None,
+        "groups": _grouped(incidents, group_by, severities, zone) if group_by else None,
         "counts_by_month": per_month, "p0_per_quarter": per_quarter,
-        "targets": targets(overall, row["p0_mttr"], per_quarter),
-        "top_root_causes": top_root_causes(incidents),
-        "mitigation": mitigation(organization, incidents, since, until),
+        "targets": targets(overall, row.get("p0_mttr"), per_quarter),
+        "top_root_causes": top_root_causes(rows),
+        "mitigation": mitigation(organization, incidents, since, until, rows, pairs),
     }

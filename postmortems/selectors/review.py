@@ -31,7 +31,6 @@ def _previous(start: datetime) -> datetime:
 
 def monthly_review(*, organization: Organization, month: str) -> dict:
     start, end = month_bounds(month)
-    incidents = m.incidents_in(organization, start, end)
     figures = m.metrics(organization=organization, since=start, until=end)
     counts = figures["counts_by_month"][0]["by_severity"] if figures["counts_by_month"] else {}
     previous_total = m.incidents_in(organization, _previous(start), start).count()
@@ -44,7 +43,7 @@ def monthly_review(*, organization: Organization, month: str) -> dict:
         "organization": organization.name, "month": month, "total": total, "previous_total": previous_total,
         "trend": trend, "goal": "Decrease incidents over time (plan 8.2).",
         "incident_count_by_severity": [{"severity": name, "count": counts.get(name, 0)} for name in severities],
-        "top_root_causes": m.top_root_causes(incidents),
+        "top_root_causes": figures["top_root_causes"],
         "mitigation": figures["mitigation"], "overdue_action_items": overdue,
         "mttd": figures["overall"]["mttd"], "mttr": figures["overall"]["mttr"],
         "targets": [target for target in figures["targets"] if target["key"] != "p0_per_quarter"]

@@ -167,3 +167,32 @@ def test_metrics_api_reads_for_every_member(org, history, member_of, role):
     bad = client.get(url, {"since": UNTIL.isoformat(), "until": SINCE.isoformat()})
     assert bad.status_code == 400
     assert "since" in bad.json()["errors"]
+
+
+def test_months_follow_the_organization_time_zone(org):
+    """An incident at 02:00 UTC on 1 November is 31 October's in New York, and counted there."""
+    org.time_zone = "America/New_York"
+    org.save(update_fields=["time_zone"])
+    make(org, "P2", None, datetime(2026, 11, 1, 2, tzinfo=UTC), ack=MIN, resolve=10 * MIN)
+    make(org, "P2", None, datetime(2026, 11, 1, 6, tzinfo=UTC), ack=MIN, resolve=10 * MIN)
+    result = figures(org, group_by="month")
+    assert [(row["month"], row["total"]) for row in result["counts_by_month"]] == [
+        ("2026-09", 0), ("2026-10", 1), ("2026-11", 1)]  # since/until are UTC midnights: 20:00 local
+    assert [(group["key"], group["count"]) for group in result["groups"]] == [("2026-10", 1), ("2026-11", 1)]
+
+
+def test_the_query_count_does_not_grow_with_the_data(org, history, django_assert_max_num_queries):
+    """The figures come from a fixed set of aggregate queries, however many incidents, items and
+    repeats there are (no query per incident, per pair or per month)."""
+    with django_assert_max_num_queries(12) as few:
+        figures(org, group_by="service")
+    database = Service.objects.get(organization=org, name="Database")
+    pool = RootCauseCategory.objects.get(organization=org, name="Connection pool")
+    for day in range(10):
+        repeat = make(org, "P1", database, datetime(2026, 11, 10 + day, 8, tzinfo=UTC), ack=MIN, resolve=9 * MIN,
+                      category=pool)
+        item(org, repeat, date(2026, 11, 25), done_on=date(2026, 11, 24))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        result = figures(org, group_by="service")
+    assert result["overall"]["count"] == 14
+    assert result["mitigation"]["repeat_incidents"] == 11  # #3 and the ten new ones
