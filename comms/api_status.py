@@ -119,7 +119,7 @@ class MessageTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, m
         out = []
         for kind, label in TemplateKind.choices:
             subject, body = templating.DEFAULTS[kind]
-            current_subject, current_body = templates.template_source(self.organization, kind)
+            current_subject, current_body = templates.template_source(organization=self.organization, kind=kind)
             out.append({"kind": kind, "label": label, "default_subject": subject, "default_body": body,
                         "subject": current_subject, "body": current_body, "variables": templating.VARIABLES[kind]})
         return Response(out)

@@ -19,37 +19,37 @@ def _normalise(channels) -> list[str]:
     return out
 
 
-def severity_person_channels(organization, severity) -> list[str]:
+def severity_person_channels(*, organization, severity) -> list[str]:
     """Channels a paged person gets at once for this severity: the org's route, else the severity's own."""
     route = SeverityRoute.objects.filter(organization=organization, severity_name=severity.name).first()
     return _normalise(route.person_channels if route else severity.paging_channels)
 
 
-def severity_announce_emails(organization, severity) -> list[str]:
+def severity_announce_emails(*, organization, severity) -> list[str]:
     route = SeverityRoute.objects.filter(organization=organization, severity_name=severity.name).first()
     return list(route.announce_emails) if route else []
 
 
-def announce_destinations(organization, severity) -> list[ChatDestination]:
+def announce_destinations(*, organization, severity) -> list[ChatDestination]:
     destinations = ChatDestination.objects.filter(organization=organization, is_active=True).order_by("id")
     return [d for d in destinations if severity.name in (d.severities or [])]
 
 
-def person_chain(organization, user, severity) -> list[tuple[str, int]]:
+def person_chain(*, organization, user, severity) -> list[tuple[str, int]]:
     """(channel, delay minutes) for paging ``user``: the severity's channels at once, then their personal
     chain for its urgency (default chain if they have none); each channel once, earliest delay wins."""
     urgency = urgency_for(severity)
     rules = list(NotificationRule.objects.filter(organization=organization, user=user, urgency=urgency)
                  .order_by("delay_minutes", "position").values_list("channel", "delay_minutes"))
     chain = rules or [(str(c), d) for c, d in DEFAULT_CHAINS[urgency]]
-    plan: dict[str, int] = dict.fromkeys(severity_person_channels(organization, severity), 0)
+    plan: dict[str, int] = dict.fromkeys(severity_person_channels(organization=organization, severity=severity), 0)
     for channel, delay in chain:
         plan[channel] = min(plan.get(channel, delay), delay)
     order = {str(c): i for i, c in enumerate(PERSONAL_CHANNELS)}
     return sorted(plan.items(), key=lambda item: (item[1], order.get(item[0], 99)))
 
 
-def contact_for(organization, user, channel: str) -> tuple[ContactMethod | None, str]:
+def contact_for(*, organization, user, channel: str) -> tuple[ContactMethod | None, str]:
     """The method ``user`` registered in ``organization`` for ``channel`` (verified first, then by position)
     and its address; for email the account's address stands in. ``(None, "")`` when there is no way.
     Only this organization's methods count: a number given to another org is never used here."""
@@ -62,7 +62,7 @@ def contact_for(organization, user, channel: str) -> tuple[ContactMethod | None,
     return None, ""
 
 
-def default_chat_destination(organization) -> ChatDestination | None:
+def default_chat_destination(*, organization) -> ChatDestination | None:
     return (ChatDestination.objects.filter(organization=organization, is_active=True)
             .order_by("-is_default", "id").first())
 

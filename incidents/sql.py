@@ -9,6 +9,7 @@ Only ``incidents.services`` calls this module. Table and column names come from 
 arguments. The SQL is PostgreSQL's; on another database (the run command's SQLite) the services
 write the same rows through the ORM, and ``tests/ingestion/test_sqlite_path.py`` runs that path on
 a real SQLite database."""
+# ruff: noqa: S608 - every statement here is built from _meta names and enum literals; values are parameters
 
 import json
 import re
@@ -78,53 +79,116 @@ def incident_fields() -> tuple:
                  if not field.primary_key and not field.generated and field.name not in NUMBERED_FIELDS)
 
 
-@cache
-def incident_insert_sql(alias: str) -> str:
-    """Counter, incident, checklist items (one row per template entry, from arrays), the
-    commander's participation (no row when there is none) and the ``incident_created`` event, in
-    that order, in one statement returning (incident id, number, event id). The counter's upsert
-    locks the org's row until the transaction ends."""
-    connection = connections[alias]
+def _opening_ctes(connection, counter: str, incident_id: str | None) -> list[str]:
+    """The CTEs that open an incident: ``counter`` (the CTE taking its number), the incident
+    (``incident_id``: SQL for a pre-allocated id, else the column's default), its checklist items
+    (one row per template entry, from arrays), its commander's participation (no row when there is
+    none) and its ``incident_created`` event (CTE ``event``). Parameters are named."""
 
     def columns(model, names):
         return ", ".join(_q(connection, model, name) for name in names)
 
     fields = incident_fields()
     incident_columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    incident_values = ", ".join(typed_parameter(connection, field) for field in fields)
+    incident_values = ", ".join(typed_parameter(connection, field, f"%(incident_{field.attname})s")
+                                for field in fields)
+    id_column, id_value = (f"{_q(connection, Incident, 'id')}, ", f"{incident_id}, ") if incident_id else ("", "")
     item_columns = columns(ChecklistItem, ("organization", "incident", "checklist", "key", "label", "position",
                                            "done", "automatic"))
     participant_columns = columns(Participant, ("organization", "incident", "user", "role", "added_at"))
-    return (
-        f"WITH counter AS ({next_number_sql(alias)}), "  # noqa: S608
-        f"incident AS (INSERT INTO {_table(connection, Incident)} ({incident_columns}, "
+    return [
+        f"incident AS (INSERT INTO {_table(connection, Incident)} ({id_column}{incident_columns}, "
         f"{columns(Incident, NUMBERED_FIELDS)}) "
-        f"SELECT {incident_values}, counter.number, replace(%s::text, '{NUMBER_PLACEHOLDER}', counter.number::text) "
-        f"FROM counter RETURNING {_q(connection, Incident, 'id')} AS id, "
+        f"SELECT {id_value}{incident_values}, {counter}.number, "
+        f"replace(%(war_room_template)s::text, '{NUMBER_PLACEHOLDER}', {counter}.number::text) "
+        f"FROM {counter} RETURNING {_q(connection, Incident, 'id')} AS id, "
         f"{_q(connection, Incident, 'organization')} AS organization_id, "
-        f"{_q(connection, Incident, 'number')} AS number), "
+        f"{_q(connection, Incident, 'number')} AS number)",
         f"items AS (INSERT INTO {_table(connection, ChecklistItem)} ({item_columns}) "
         f"SELECT incident.organization_id, incident.id, item.checklist, item.key, item.label, item.position, "
-        f"false, false FROM incident, unnest(%s::text[], %s::text[], %s::text[], %s::int[]) "
-        f"AS item(checklist, key, label, position)), "
+        f"false, false FROM incident, unnest(%(checklists)s::text[], %(keys)s::text[], %(labels)s::text[], "
+        f"%(positions)s::int[]) AS item(checklist, key, label, position))",
         f"commander AS (INSERT INTO {_table(connection, Participant)} ({participant_columns}) "
         f"SELECT incident.organization_id, incident.id, commander.id, {_literal(ParticipantRole.COMMANDER)}, "
-        f"%s::timestamptz FROM incident, (SELECT %s::bigint AS id) commander WHERE commander.id IS NOT NULL), "
+        f"%(at)s::timestamptz FROM incident, (SELECT %(commander_id)s::bigint AS id) commander "
+        f"WHERE commander.id IS NOT NULL)",
         f"event AS (INSERT INTO {_table(connection, TimelineEvent)} ({columns(TimelineEvent, EVENT_FIELDS)}) "
-        f"SELECT incident.organization_id, incident.id, {_literal(TimelineKind.INCIDENT_CREATED)}, %s::bigint, "
-        f"%s::jsonb, %s::timestamptz FROM incident RETURNING {_q(connection, TimelineEvent, 'id')} AS id) "
-        f"SELECT incident.id, incident.number, event.id FROM incident, event"
-    )
+        f"SELECT incident.organization_id, incident.id, {_literal(TimelineKind.INCIDENT_CREATED)}, "
+        f"%(actor_id)s::bigint, %(payload)s::jsonb, %(at)s::timestamptz FROM incident "
+        f"RETURNING {_q(connection, TimelineEvent, 'id')} AS id)",
+    ]
 
 
 @cache
-def next_number_sql(alias: str) -> str:
+def incident_insert_sql(alias: str) -> str:
+    """Counter, incident, checklist items, the commander's participation and the
+    ``incident_created`` event (``_opening_ctes``) in one statement returning (incident id, number,
+    event id). The counter's upsert locks the org's row until the transaction ends."""
+    connection = connections[alias]
+    ctes = [f"counter AS ({next_number_sql(alias, '%(organization_id)s')})",
+            *_opening_ctes(connection, "counter", None)]
+    return f"WITH {', '.join(ctes)} SELECT incident.id, incident.number, event.id FROM incident, event"
+
+
+@cache
+def incident_for_alert_sql(alias: str, alert_model, slot_model, names: tuple[str, ...]) -> str:
+    """The first alert of a (service, dedup key) slot that feeds no incident opens one, all in one
+    statement, so that run as its own transaction the org's counter row is locked only while the
+    server runs it and commits — no client round trip inside the lock, which is what serialises an
+    organization's new incidents (an alert storm of new keys):
+
+    - ``slot`` claims the slot: inserts it pointing at a pre-allocated incident id, or on conflict
+      points an existing slot there only if it feeds nothing (``incident_id IS NULL``). A slot that
+      names an incident (open, in monitoring or resolved) gives no row, and then nothing at all is
+      written: every later CTE reads from it, the counter's included (no number is used up). A
+      concurrent opener of the same new key waits on the unique index until this commits, then
+      finds the slot taken.
+    - the counter, the incident (its ``alert_count`` among its values) and what goes with it
+      (``_opening_ctes``), the alert row (columns ``names`` and the incident) and its
+      ``alert_received`` event.
+
+    Returns (incident id, number, incident_created event id, alert id, alert_received event id) or
+    no row. Foreign keys are checked at commit (Django's are deferred), after every row exists."""
+    connection = connections[alias]
+    incident_table = Incident._meta.db_table
+    slot_table = _table(connection, slot_model)
+    slot_columns = ", ".join(_q(connection, slot_model, name)
+                             for name in ("organization_id", "service_id", "dedup_key", "incident_id"))
+    slot_incident = _q(connection, slot_model, "incident_id")
+    conflict = ", ".join(_q(connection, slot_model, name) for name in ("service_id", "dedup_key"))
+    counter_table = _table(connection, IncidentSequence)
+    counter_org = _q(connection, IncidentSequence, "organization")
+    last = _q(connection, IncidentSequence, "last_number")
+    alert_columns = ", ".join(_q(connection, alert_model, name) for name in (*names, "incident_id"))
+    alert_values = ", ".join(typed_parameter(connection, _field(alert_model, name), f"%(alert_{name})s")
+                             for name in names)
+    ctes = [
+        f"allocated AS (SELECT nextval(pg_get_serial_sequence('{incident_table}', "
+        f"'{Incident._meta.pk.column}')) AS id)",
+        f"slot AS (INSERT INTO {slot_table} AS k ({slot_columns}) "
+        f"SELECT %(organization_id)s::bigint, %(service_id)s::bigint, %(dedup_key)s::text, allocated.id "
+        f"FROM allocated ON CONFLICT ({conflict}) DO UPDATE SET {slot_incident} = EXCLUDED.{slot_incident} "
+        f"WHERE k.{slot_incident} IS NULL RETURNING k.{slot_incident} AS incident_id)",
+        f"counter AS (INSERT INTO {counter_table} ({counter_org}, {last}) SELECT %(organization_id)s::bigint, 1 "
+        f"FROM slot ON CONFLICT ({counter_org}) DO UPDATE SET {last} = {counter_table}.{last} + 1 "
+        f"RETURNING {last} AS number)",
+        *_opening_ctes(connection, "counter", "(SELECT incident_id FROM slot)"),
+        f"alert AS (INSERT INTO {_table(connection, alert_model)} ({alert_columns}) "
+        f"SELECT {alert_values}, incident.id FROM incident {_alert_returning(connection, alert_model)})",
+        _received_event_cte(connection, "%(alert_payload)s", name="alert_event"),
+    ]
+    return (f"WITH {', '.join(ctes)} SELECT incident.id, incident.number, event.id, alert.id, alert_event.id "
+            "FROM incident, event, alert, alert_event")
+
+
+@cache
+def next_number_sql(alias: str, placeholder: str = "%s") -> str:
     """One statement (SQLite ≥ 3.35 too): the upsert creates the org's counter row or adds one to
     it; the row stays locked until the caller's transaction ends."""
     connection = connections[alias]
     table, organization = _table(connection, IncidentSequence), _q(connection, IncidentSequence, "organization")
     last = _q(connection, IncidentSequence, "last_number")
-    return (f"INSERT INTO {table} ({organization}, {last}) VALUES (%s, 1) "  # noqa: S608
+    return (f"INSERT INTO {table} ({organization}, {last}) VALUES ({placeholder}, 1) "
             f"ON CONFLICT ({organization}) DO UPDATE SET {last} = {table}.{last} + 1 RETURNING {last} AS number")
 
 
@@ -135,10 +199,10 @@ def _alert_returning(connection, alert_model) -> str:
                                     for name in ("id", "organization_id", "incident_id", "received_at"))
 
 
-def _received_event_cte(connection, payload: str) -> str:
-    """The ``event`` CTE: the ``alert_received`` timeline event of the row the ``alert`` CTE
-    inserted, its payload the SQL ``payload`` plus the alert's id."""
-    return (f"event AS (INSERT INTO {_table(connection, TimelineEvent)} "  # noqa: S608
+def _received_event_cte(connection, payload: str, name: str = "event") -> str:
+    """The ``event`` CTE (or ``name``): the ``alert_received`` timeline event of the row the
+    ``alert`` CTE inserted, its payload the SQL ``payload`` plus the alert's id."""
+    return (f"{name} AS (INSERT INTO {_table(connection, TimelineEvent)} "
             f"({', '.join(_q(connection, TimelineEvent, name) for name in EVENT_FIELDS)}) "
             f"SELECT alert.organization_id, alert.incident_id, {_literal(TimelineKind.ALERT_RECEIVED)}, NULL, "
             f"jsonb_build_object('alert_id', alert.id) || {payload}::jsonb, alert.received_at FROM alert "
@@ -152,10 +216,10 @@ def alert_received_sql(alias: str, alert_model, slot_model, names: tuple[str, ..
     event, in one statement returning the alert's and the event's ids. Parameters are named."""
     connection = connections[alias]
     count = _q(connection, Incident, "alert_count")
-    ctes = [f"counted AS (UPDATE {_table(connection, Incident)} SET {count} = {count} + 1 "  # noqa: S608
+    ctes = [f"counted AS (UPDATE {_table(connection, Incident)} SET {count} = {count} + 1 "
             f"WHERE {_q(connection, Incident, 'id')} = %(incident_id)s)"]
     if point_slot:
-        ctes.append(f"pointed AS (UPDATE {_table(connection, slot_model)} "  # noqa: S608
+        ctes.append(f"pointed AS (UPDATE {_table(connection, slot_model)} "
                     f"SET {_q(connection, slot_model, 'incident_id')} = %(incident_id)s "
                     f"WHERE {_q(connection, slot_model, 'id')} = %(slot_id)s)")
     values = ", ".join(typed_parameter(connection, _field(alert_model, name), f"%({name})s") for name in names)
@@ -163,7 +227,7 @@ def alert_received_sql(alias: str, alert_model, slot_model, names: tuple[str, ..
                 f"({', '.join(_q(connection, alert_model, name) for name in names)}) SELECT {values} "
                 f"{_alert_returning(connection, alert_model)})")
     ctes.append(_received_event_cte(connection, "%(payload)s"))
-    return f"WITH {', '.join(ctes)} SELECT alert.id, event.id FROM alert, event"  # noqa: S608
+    return f"WITH {', '.join(ctes)} SELECT alert.id, event.id FROM alert, event"
 
 
 @cache
@@ -185,7 +249,7 @@ def alert_join_sql(alias: str, alert_model, slot_model, names: tuple[str, ...],
     values = ", ".join(typed_parameter(connection, _field(alert_model, name), f"%({name})s") for name in names)
     statuses = ", ".join(_literal(status) for status in JOIN_STATUSES)
     return _bind(
-        f"WITH slot AS (UPDATE {_table(connection, Incident)} i SET {count} = i.{count} + 1 "  # noqa: S608
+        f"WITH slot AS (UPDATE {_table(connection, Incident)} i SET {count} = i.{count} + 1 "
         f"FROM {_table(connection, slot_model)} k "
         f"WHERE k.{_q(connection, slot_model, 'service_id')} = %(service_id)s "
         f"AND k.{_q(connection, slot_model, 'dedup_key')} = %(dedup_key)s "

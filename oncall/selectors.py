@@ -322,7 +322,7 @@ def escalation_policy_snapshot(policy: EscalationPolicy) -> dict:
     }
 
 
-def snapshot_step_targets(organization: Organization, step_dict: dict, at: datetime) -> list[User]:
+def snapshot_step_targets(*, organization: Organization, step_dict: dict, at: datetime) -> list[User]:
     """Resolve one step of ``escalation_policy_snapshot`` at ``at`` (ids of other orgs resolve to nobody)."""
     organization_id = organization.pk if isinstance(organization, Organization) else organization
     member_ids = set(

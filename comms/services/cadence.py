@@ -110,8 +110,8 @@ def _remind(row: UpdateReminder, incident: Incident, stage: str, now: datetime) 
         return 0
     subject, body = _text(incident, row, stage)
     targets = []
-    for channel in selectors.severity_person_channels(incident.organization, incident.severity):
-        method, address = selectors.contact_for(incident.organization, commander, channel)
+    for channel in selectors.severity_person_channels(organization=incident.organization, severity=incident.severity):
+        method, address = selectors.contact_for(organization=incident.organization, user=commander, channel=channel)
         if address:
             targets.append((channel, method, method.value_hint if method else address))
     if not targets:

@@ -54,7 +54,7 @@ def campaign_start(*, incident: Incident, created_by=None, name: str | None = No
     if EmailCampaign.objects.filter(incident=incident, name=name).exists():
         raise ConflictError(f"The campaign {name!r} was already started for this incident.",
                             {"name": ["Already sent; give a new campaign name to send again."]})
-    default_subject, default_text = template_source(incident.organization, TemplateKind.USER_EMAIL)
+    default_subject, default_text = template_source(organization=incident.organization, kind=TemplateKind.USER_EMAIL)
     subject, text = (subject or default_subject).strip(), (text or default_text).strip()
     templating.validate(TemplateKind.USER_EMAIL, subject=subject, text=text)
     recipients = AffectedUser.objects.filter(incident=incident).aggregate(count=Count("id"), last=Max("id"))

@@ -122,7 +122,7 @@ def _target(notification: Notification) -> Target:
         raise channels.PermanentError("The contact method belongs to another organization.")
     address = method.value if method else notification.address
     if notification.channel == Channel.CHAT and not address.startswith(("http://", "https://")):
-        destination = selectors.default_chat_destination(notification.organization)
+        destination = selectors.default_chat_destination(organization=notification.organization)
         if destination is None:
             raise channels.PermanentError("Chat user id but the organization has no chat destination.")
         return Target(address=destination.url, format=destination.format, mention=f"<@{address}>")

@@ -58,8 +58,8 @@ def page_person(run: EscalationRun, user, *, step: int, loop: int, severity, now
     last resort. Returns the channels planned."""
     planned = []
     reachable = []
-    for channel, minutes in selectors.person_chain(run.organization, user, severity):
-        method, address = selectors.contact_for(run.organization, user, channel)
+    for channel, minutes in selectors.person_chain(organization=run.organization, user=user, severity=severity):
+        method, address = selectors.contact_for(organization=run.organization, user=user, channel=channel)
         if address:
             reachable.append((channel, minutes, method, address))
     # Someone is always paged at once: without a way to reach them on their first channels, the first
@@ -86,11 +86,11 @@ def announce(run: EscalationRun, incident: Incident, now: datetime) -> int:
     """Post the incident to the org chat destinations (and email lists) its severity routes to."""
     severity = incident.severity
     count = 0
-    for destination in selectors.announce_destinations(run.organization, severity):
+    for destination in selectors.announce_destinations(organization=run.organization, severity=severity):
         key = idempotency_key(run.pk, "announce", severity.name, f"d{destination.pk}", Channel.CHAT)
         count += _notification(run, key=key, channel=Channel.CHAT, due_at=now, purpose=Purpose.ANNOUNCEMENT,
                                chat_destination=destination, address=destination.name)
-    for address in selectors.severity_announce_emails(run.organization, severity):
+    for address in selectors.severity_announce_emails(organization=run.organization, severity=severity):
         digest = hashlib.sha256(address.lower().encode()).hexdigest()[:16]
         key = idempotency_key(run.pk, "announce", severity.name, f"m{digest}", Channel.EMAIL)
         count += _notification(run, key=key, channel=Channel.EMAIL, due_at=now, purpose=Purpose.ANNOUNCEMENT,
@@ -99,7 +99,7 @@ def announce(run: EscalationRun, incident: Incident, now: datetime) -> int:
 
 
 def _step_targets(run: EscalationRun, index: int, now: datetime) -> list:
-    return oncall_selectors.snapshot_step_targets(run.organization, run.steps[index], now)
+    return oncall_selectors.snapshot_step_targets(organization=run.organization, step_dict=run.steps[index], at=now)
 
 
 def _next_position(run: EscalationRun) -> tuple[int, int] | None:

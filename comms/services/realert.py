@@ -53,12 +53,13 @@ def paging_realert(*, incident: Incident, event_id: int, now: datetime | None = 
     run.organization = incident.organization
     written = 0
     for user in _owners(incident, now):
-        channels = [channel for channel, minutes in selectors.person_chain(incident.organization, user,
-                                                                           incident.severity)
-                    if minutes == 0 and selectors.contact_for(incident.organization, user, channel)[1]]
+        organization = incident.organization
+        chain = selectors.person_chain(organization=organization, user=user, severity=incident.severity)
+        channels = [channel for channel, minutes in chain
+                    if minutes == 0 and selectors.contact_for(organization=organization, user=user, channel=channel)[1]]
         channels = channels or [Channel.EMAIL]
         for channel in channels:
-            method, address = selectors.contact_for(incident.organization, user, channel)
+            method, address = selectors.contact_for(organization=incident.organization, user=user, channel=channel)
             written += _notification(run, key=idempotency_key(run.pk, "realert", event_id, f"u{user.pk}", channel),
                                      channel=channel, due_at=now, purpose=Purpose.REALERT, recipient=user,
                                      contact_method=method,

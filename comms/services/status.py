@@ -45,7 +45,7 @@ def _load(incident: Incident) -> Incident:
 def _render(organization, kind: str, context: dict) -> str:
     """The org's template of ``kind`` (the plan's default if it has none). Saved templates were checked,
     so this does not fail; if it ever did, the default text is used rather than refusing an update."""
-    _subject, source = template_source(organization, kind)
+    _subject, source = template_source(organization=organization, kind=kind)
     try:
         text = templating.render(source, context)
     except Exception:
@@ -169,7 +169,7 @@ def status_update_deliver(*, status_update_id: int) -> int:
     text = f"[DRILL] {update.body}" if incident.is_drill else update.body
     created_count = 0
     now = timezone.now()
-    for destination in selectors.announce_destinations(incident.organization, incident.severity):
+    for destination in selectors.announce_destinations(organization=incident.organization, severity=incident.severity):
         row, created = Notification.objects.get_or_create(
             idempotency_key=f"status:{update.pk}:d{destination.pk}", defaults={
                 "organization_id": update.organization_id, "incident": incident, "channel": Channel.CHAT,

@@ -8,7 +8,7 @@ from comms.models import MessageTemplate
 from tenancy.errors import ApplicationError
 
 
-def template_source(organization, kind: str) -> tuple[str, str]:
+def template_source(*, organization, kind: str) -> tuple[str, str]:
     """(subject, body) of ``kind`` for the org: its saved template, else the plan's default."""
     row = MessageTemplate.objects.filter(organization=organization, kind=kind).first()
     default_subject, default_body = templating.DEFAULTS[kind]

@@ -137,7 +137,8 @@ class PageState:
 
     def recent_incidents(self) -> list:
         """The last 50 public incidents, whatever the page's history days (``incidents.json``)."""
-        return [_public(incident, self.components) for incident in public_incidents(self.page.organization)]
+        return [_public(incident, self.components)
+                for incident in public_incidents(organization=self.page.organization)]
 
     def unresolved(self) -> list:
         return [i for i in self.incidents if i.is_open]
@@ -192,7 +193,7 @@ def _public_updates() -> Prefetch:
                     queryset=StatusUpdate.objects.filter(audience=Audience.PUBLIC).order_by("-posted_at", "-id"))
 
 
-def public_incidents(organization: Organization, *, since: datetime | None = None,
+def public_incidents(*, organization: Organization, since: datetime | None = None,
                      limit: int = RECENT_LIMIT) -> QuerySet[Incident]:
     """Non-drill incidents with a public update: open ones, and the others detected since ``since``."""
     posted = StatusUpdate.objects.filter(incident=OuterRef("pk"), audience=Audience.PUBLIC)
@@ -256,7 +257,7 @@ def page_state(page: StatusPage, *, now: datetime | None = None, with_uptime: bo
                                queryset=_maintenance_updates())).order_by("-scheduled_for", "-id")[:RECENT_LIMIT])
     derive_statuses(components, open_incidents, [m for m in maintenances if m.status in ACTIVE_MAINTENANCE])
     since = now - timedelta(days=page.history_days)
-    incidents = [_public(incident, components) for incident in public_incidents(organization, since=since)]
+    incidents = [_public(incident, components) for incident in public_incidents(organization=organization, since=since)]
     state = PageState(page=page, now=now, components=components, incidents=incidents, maintenances=maintenances)
     if with_uptime:
         state.uptime = _uptime(page, components, now)

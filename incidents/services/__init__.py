@@ -5,7 +5,7 @@ the apps that react through ``incidents.events`` after commit. ``catalog`` holds
 organization's configuration (severities, services, categories, runbooks)."""
 
 from incidents.guards import register_close_guard
-from incidents.services.alerts import incident_alert_add, incident_alert_join
+from incidents.services.alerts import incident_alert_add, incident_alert_join, incident_open_for_alert
 from incidents.services.cadence import incident_next_update_set
 from incidents.services.catalog import (
     catalog_object_delete,
@@ -63,6 +63,7 @@ __all__ = [
     "incident_monitoring_tick",
     "incident_next_update_set",
     "incident_note_add",
+    "incident_open_for_alert",
     "incident_resolve",
     "incident_transition",
     "incident_update",

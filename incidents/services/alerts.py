@@ -11,7 +11,10 @@ from django.db.models import F, Model
 
 from incidents import events, sql
 from incidents.enums import TimelineKind
-from incidents.models import Incident, TimelineEvent
+from incidents.models import Incident, Service, Severity, TimelineEvent
+from incidents.services import opening
+from incidents.services.lifecycle import incident_opening
+from tenancy.models import Organization
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +47,30 @@ def incident_alert_join(*, alert_model: type[Model], slot_model: type[Model], se
     alert_id, incident_id, event_id = found
     events.enqueue_written_on_commit(TimelineKind.ALERT_RECEIVED, event_id)
     return alert_id, incident_id, event_id
+
+
+def incident_open_for_alert(*, organization: Organization, title: str, severity: Severity | str, service: Service,
+                            source: str, detected_at, description: str = "", alert_model: type[Model],
+                            slot_model: type[Model], dedup_key: str, values: dict,
+                            payload: dict) -> tuple[Incident, int] | None:
+    """The first alert of a (service, dedup key) slot that feeds no incident opens one: the incident
+    as ``incident_create`` opens it (same checks, commander, checklists and ``incident_created``
+    event) with the alert (``values``: its fields but the incident) and its ``alert_received`` event
+    (``payload`` plus the alert's id), in one statement committed on its own — so an alert storm of
+    new keys holds the org's number counter only while PostgreSQL runs and commits that statement.
+    Returns (the incident, the alert's id), or None with nothing written: the slot already names an
+    incident, a transaction is open, or the database is not PostgreSQL; the caller then takes its
+    transactional path (``incident_create`` and ``incident_alert_add``)."""
+    alias = router.db_for_write(alert_model)
+    if not sql.is_postgresql(alias) or connections[alias].in_atomic_block:
+        return None
+    prepared = incident_opening(organization=organization, title=title, severity=severity, service=service,
+                                description=description, detected_at=detected_at, source=source)
+    opened = opening.incident_insert_for_alert(prepared, alert_model=alert_model, slot_model=slot_model,
+                                               dedup_key=dedup_key, alert_values=values, alert_payload=payload)
+    if opened is not None:
+        logger.info("incident created", extra={"incident_id": opened[0].pk, "organization_id": organization.pk})
+    return opened
 
 
 def incident_alert_add(*, incident: Incident, alert_model: type[Model], values: dict, payload: dict,

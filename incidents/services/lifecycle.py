@@ -96,23 +96,30 @@ def incident_create(*, organization: Organization, title: str, severity: Severit
     The arguments are checked before the transaction starts, so a refusal writes nothing and
     leaves a caller's transaction usable; the writes then join the caller's transaction without
     a savepoint of their own (ingestion's, on every new alert key: two round trips saved)."""
+    prepared = incident_opening(organization=organization, title=title, severity=severity, service=service,
+                                description=description, actor=actor, detected_at=detected_at, is_drill=is_drill,
+                                source=source)
+    with transaction.atomic(savepoint=False):
+        incident = opening.incident_insert(prepared)
+    logger.info("incident created", extra={"incident_id": incident.pk, "organization_id": organization.pk})
+    return incident
+
+
+def incident_opening(*, organization: Organization, title: str, severity: Severity | str,
+                     service: Service | None = None, description: str = "", actor: User | None = None,
+                     detected_at: datetime | None = None, is_drill: bool = False,
+                     source: str = "manual") -> opening.Opening:
+    """Check the arguments of a new incident and read everything it needs (the severity, the
+    policy and its on-call commander), writing nothing: the ``Opening`` that a writer of
+    ``opening`` takes. The number is taken by the one statement that writes, so the org's counter
+    is locked only from there to the commit."""
     if not (title or "").strip():
         raise ApplicationError("A title is required.", {"title": ["This field may not be blank."]})
     severity = _severity_of(organization, severity)
     if service is not None and service.organization_id != organization.pk:
         raise ApplicationError("Unknown service.", {"service": ["Not a service of this organization."]})
     _check_detected_at(detected_at)
-    with transaction.atomic(savepoint=False):
-        return _incident_open(organization=organization, title=title.strip(), severity=severity, service=service,
-                              description=description, actor=actor, detected_at=detected_at, is_drill=is_drill,
-                              source=source)
-
-
-def _incident_open(*, organization: Organization, title: str, severity: Severity, service: Service | None,
-                   description: str, actor: User | None, detected_at: datetime | None, is_drill: bool,
-                   source: str) -> Incident:
-    """Everything is read first (the commander); the number is taken by the one statement that
-    writes, so the org's counter stays locked only from there to the commit (``opening``)."""
+    title = title.strip()
     now = clock()
     policy = oncall_selectors.escalation_policy_for(organization_id=organization.pk, service=service)
     commander = _first_responder(policy, now)
@@ -121,7 +128,7 @@ def _incident_open(*, organization: Organization, title: str, severity: Severity
         commander=commander, detected_at=detected_at or now, is_drill=is_drill, source=source,
         paging_warning="" if policy is not None else _paging_warning(service),
     )
-    incident = opening.incident_insert(opening.Opening(
+    return opening.Opening(
         incident=incident, war_room_template=_war_room_url(service, severity, organization, opening.NUMBER_PLACEHOLDER),
         actor=actor, at=now, event_payload={
             "title": title, "severity": severity.name, "service": service.name if service else None,
@@ -129,9 +136,7 @@ def _incident_open(*, organization: Organization, title: str, severity: Severity
             "pages_nobody": policy is None, "paging_warning": incident.paging_warning,
             "escalation_policy": {"id": policy.pk, "name": policy.name} if policy else None,
             "note": _paging_note(service, policy, commander),
-        }))
-    logger.info("incident created", extra={"incident_id": incident.pk, "organization_id": organization.pk})
-    return incident
+        })
 
 
 def _refuse_move(incident: Incident, status: str, allowed: list[str]) -> ConflictError:

@@ -8,6 +8,9 @@ commander, timeline event) and their Python. Here the counter upsert is the firs
 single statement (data-modifying CTEs) that writes them all, issued after every read the
 creation needs (severity, commander), so the lock is held for one round trip and the commit.
 Numbers stay consecutive: the counter moves only with the transaction that uses the number.
+``incident_insert_for_alert`` goes one step further for ingestion's new keys: the same statement
+with the alert and the slot, run as its own transaction, so no client round trip at all happens
+while the counter is locked.
 
 On another database (the run command's SQLite) the ORM writes the same rows, one query each."""
 
@@ -17,6 +20,7 @@ from datetime import datetime
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, router
+from django.db.models import Model
 
 from incidents import events, sql
 from incidents.defaults import CHECKLIST_TEMPLATES
@@ -48,19 +52,63 @@ def incident_insert(opening: Opening) -> Incident:
     alias = router.db_for_write(Incident)
     if not sql.is_postgresql(alias):
         return _insert_orm(opening)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql.incident_insert_sql(alias), _opening_params(opening, alias))
+        incident_id, number, event_id = cursor.fetchone()
+    incident = _written(opening, alias, incident_id, number)
+    events.enqueue_written_on_commit(TimelineKind.INCIDENT_CREATED, event_id)
+    return incident
+
+
+def incident_insert_for_alert(opening: Opening, *, alert_model: type[Model], slot_model: type[Model],
+                              dedup_key: str, alert_values: dict, alert_payload: dict) -> tuple[Incident, int] | None:
+    """Open the incident of a new (service, ``dedup_key``) slot together with its first alert
+    (``alert_values``: the alert's fields but the incident) and that alert's ``alert_received``
+    event, in one statement that is its own transaction (``sql.incident_for_alert_sql``): the org's
+    counter row is locked only while the server runs and commits it. Returns (the incident, the
+    alert's id), or None — nothing written — when the slot already names an incident, when a
+    transaction is open (its other writes would hold the counter) or off PostgreSQL: the caller
+    then takes its transactional path."""
+    alias = router.db_for_write(Incident)
+    connection = connections[alias]
+    if not sql.is_postgresql(alias) or connection.in_atomic_block:
+        return None
+    opening.incident.alert_count = 1
+    params = {**_opening_params(opening, alias), "service_id": opening.incident.service_id, "dedup_key": dedup_key,
+              "alert_payload": json.dumps(alert_payload, cls=DjangoJSONEncoder),
+              **{f"alert_{name}": value for name, value in sql.json_params(alert_model, alert_values).items()}}
+    with connection.cursor() as cursor:
+        cursor.execute(sql.incident_for_alert_sql(alias, alert_model, slot_model, tuple(alert_values)), params)
+        row = cursor.fetchone()
+    if row is None:
+        opening.incident.alert_count = 0
+        return None
+    incident_id, number, event_id, alert_id, alert_event_id = row
+    incident = _written(opening, alias, incident_id, number)
+    events.enqueue_written_on_commit(TimelineKind.INCIDENT_CREATED, event_id)
+    events.enqueue_written_on_commit(TimelineKind.ALERT_RECEIVED, alert_event_id)
+    return incident, alert_id
+
+
+def _opening_params(opening: Opening, alias: str) -> dict:
     connection = connections[alias]
     incident = opening.incident
-    values = [field.get_db_prep_save(field.pre_save(incident, add=True), connection) for field in sql.incident_fields()]
     checklists, keys, labels, positions = (list(column) for column in zip(*_checklist_rows(), strict=True))
-    payload = json.dumps(opening.event_payload, cls=DjangoJSONEncoder)
-    params = [incident.organization_id, *values, opening.war_room_template, checklists, keys, labels, positions,
-              opening.at, incident.commander_id, opening.actor.pk if opening.actor else None, payload, opening.at]
-    with connection.cursor() as cursor:
-        cursor.execute(sql.incident_insert_sql(alias), params)
-        incident.pk, incident.number, event_id = cursor.fetchone()
-    incident.war_room_url = _war_room_url(opening.war_room_template, incident.number)
+    return {
+        **{f"incident_{field.attname}": field.get_db_prep_save(field.pre_save(incident, add=True), connection)
+           for field in sql.incident_fields()},
+        "organization_id": incident.organization_id, "war_room_template": opening.war_room_template,
+        "checklists": checklists, "keys": keys, "labels": labels, "positions": positions, "at": opening.at,
+        "commander_id": incident.commander_id, "actor_id": opening.actor.pk if opening.actor else None,
+        "payload": json.dumps(opening.event_payload, cls=DjangoJSONEncoder),
+    }
+
+
+def _written(opening: Opening, alias: str, incident_id: int, number: int) -> Incident:
+    incident = opening.incident
+    incident.pk, incident.number = incident_id, number
+    incident.war_room_url = _war_room_url(opening.war_room_template, number)
     incident._state.adding, incident._state.db = False, alias
-    events.enqueue_written_on_commit(TimelineKind.INCIDENT_CREATED, event_id)
     return incident
 
 

@@ -62,7 +62,7 @@ def communication_templates(organization: Organization) -> dict:
     text or the plan's default, and must still render (an empty or broken edit fails here)."""
     missing = []
     for kind, label in REQUIRED_TEMPLATES.items():
-        _subject, body = template_services.template_source(organization, kind)
+        _subject, body = template_services.template_source(organization=organization, kind=kind)
         if not body.strip() or templating.check(kind, body):
             missing.append(f"The {label} template is empty or does not render: fix it under message-templates/.")
     return _criterion("communication_templates", "Communication templates ready (internal, external, user email)",

@@ -38,7 +38,8 @@ def test_creating_an_incident_with_its_severity_row_does_not_look_it_up(org, war
 
 
 def test_an_alert_with_a_new_key_opens_an_incident_in_at_most_8_queries(org, warm, django_assert_max_num_queries):
-    """Savepoint, the slot's INSERT and its locked read (the ORM's INSERT returns no id when it
+    """Inside a transaction (an Alertmanager group; here the test's) the transactional path:
+    savepoint, the slot's INSERT and its locked read (the ORM's INSERT returns no id when it
     ignores a conflict), severity, the org's default policy (the service has none), the incident's
     statement, the alert's (with its slot pointer and timeline event), release. The storm count is
     Redis's, the failed join statement before them one more round trip (not a Django query)."""

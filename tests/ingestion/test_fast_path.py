@@ -8,16 +8,18 @@ import sys
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from config.wsgi import application
+from incidents import services as incident_services
 from incidents import sql
 from incidents.ingestion.enums import EventAction
 from incidents.ingestion.events import NormalizedEvent
 from incidents.ingestion.models import Alert, AlertKey
 from incidents.ingestion.services import alert_ingest
-from incidents.models import Incident, TimelineEvent
+from incidents.models import Incident, IncidentSequence, TimelineEvent
 
 
 def wsgi(method: str, path: str, body: bytes = b"", host: str = "127.0.0.1") -> tuple[str, dict, bytes]:
@@ -147,6 +149,55 @@ def test_inside_a_callers_transaction_the_join_leaves_its_durability_alone(integ
             cursor.execute("SHOW synchronous_commit")
             assert cursor.fetchone() == ("on",)
     assert Incident.objects.get().alert_count == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_key_opens_its_incident_and_alert_in_one_statement_of_its_own(integration_of):
+    """Outside a transaction a new key's incident, alert, slot and both events are one statement,
+    which commits on its own: the org's number counter is held only while the server runs it."""
+    integration, _key = integration_of("webhook")
+    event = NormalizedEvent(action=EventAction.TRIGGER, dedup_key="k", summary="Disk full")
+    with CaptureQueriesContext(connection) as queries:
+        outcome = alert_ingest(integration=integration, event=event)
+    assert outcome.result == "created"
+    statements = [query["sql"] for query in queries.captured_queries]
+    opening = next(n for n, statement in enumerate(statements) if statement.startswith("WITH allocated AS"))
+    # Before it only the severity's and the default policy's reads: no BEGIN, no lock. (After it, the
+    # outbox's dispatch of incident_created, inline in the tests.)
+    assert len(statements[:opening]) == 2
+    assert all(statement.startswith("SELECT") for statement in statements[:opening])
+    incident = Incident.objects.get()
+    assert (incident.pk, incident.number, incident.alert_count) == (outcome.incident_id, 1, 1)
+    assert AlertKey.objects.get(dedup_key="k").incident_id == incident.pk
+    alert = Alert.objects.get()
+    assert (alert.pk, alert.incident_id) == (outcome.alert_id, incident.pk)
+    kinds = set(TimelineEvent.objects.filter(incident=incident).values_list("kind", flat=True))
+    assert {"alert_received", "incident_created"} <= kinds
+    assert TimelineEvent.objects.get(kind="alert_received").payload["joined"] is False
+    assert incident.checklist_items.count() > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_slot_that_names_an_incident_makes_the_one_statement_write_nothing(integration_of):
+    """A key whose slot names a resolved incident: the statement claims nothing — no number used, no
+    row — and the transactional path opens the next incident, numbered without a gap."""
+    integration, _key = integration_of("webhook")
+    event = NormalizedEvent(action=EventAction.TRIGGER, dedup_key="k", summary="Disk full")
+    first = alert_ingest(integration=integration, event=event)
+    incident_services.incident_resolve(incident=Incident.objects.get(pk=first.incident_id), override_reason="ok")
+    values = {"organization_id": integration.organization_id, "integration_id": integration.pk,
+              "service_id": integration.service_id, "dedup_key": "k", "summary": "again"}
+    refused = incident_services.incident_open_for_alert(
+        organization=integration.organization, title="again", severity="P1", service=integration.service,
+        source="webhook", detected_at=None, alert_model=Alert, slot_model=AlertKey, dedup_key="k", values=values,
+        payload={})
+    assert refused is None
+    assert IncidentSequence.objects.get(organization=integration.organization).last_number == 1
+    assert (Incident.objects.count(), Alert.objects.count()) == (1, 1)
+    again = alert_ingest(integration=integration, event=event)
+    assert again.result == "created"
+    assert Incident.objects.get(pk=again.incident_id).number == 2
+    assert AlertKey.objects.get(dedup_key="k").incident_id == again.incident_id
 
 
 def test_the_join_statement_sends_each_value_once():

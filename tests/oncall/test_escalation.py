@@ -50,14 +50,14 @@ def test_snapshot_is_json_safe_and_resolves_like_the_steps(org, policy):
     assert snapshot["repeat_count"] == 1
     assert [step["delay_minutes"] for step in snapshot["steps"]] == [5, 10, 15]
     for step, step_dict in zip(policy.steps.order_by("position"), snapshot["steps"], strict=True):
-        assert selectors.snapshot_step_targets(org, step_dict, MONDAY) == selectors.escalation_step_targets(
-            step, MONDAY)
+        targets = selectors.snapshot_step_targets(organization=org, step_dict=step_dict, at=MONDAY)
+        assert targets == selectors.escalation_step_targets(step, MONDAY)
 
 
 def test_snapshot_step_ignores_ids_of_other_orgs(org, make_org, make_member):
     stranger = make_member(make_org()).user
-    assert selectors.snapshot_step_targets(org, {"user_ids": [stranger.pk], "schedule_ids": [],
-                                                 "group_ids": []}, MONDAY) == []
+    stranger_step = {"user_ids": [stranger.pk], "schedule_ids": [], "group_ids": []}
+    assert selectors.snapshot_step_targets(organization=org, step_dict=stranger_step, at=MONDAY) == []
 
 
 def test_seed_demo_builds_the_plans_escalation_and_is_idempotent():
@@ -70,7 +70,8 @@ def test_seed_demo_builds_the_plans_escalation_and_is_idempotent():
     snapshot = selectors.escalation_policy_snapshot(policy)
     assert [bool(s["schedule_ids"]) for s in snapshot["steps"]] == [True, True, False, False]
     names = [
-        [user.email.split("@")[0] for user in selectors.snapshot_step_targets(policy.organization, step, MONDAY)]
+        [user.email.split("@")[0]
+         for user in selectors.snapshot_step_targets(organization=policy.organization, step_dict=step, at=MONDAY)]
         for step in snapshot["steps"]
     ]
     assert names == [["alice"], ["bob"], ["erin"], ["frank"]]

@@ -149,11 +149,12 @@ def _page_targets(request: Request, text: str) -> list:
 
 
 def _page_one(run: EscalationRun, incident: Incident, user, event_id: int, now) -> None:
-    channels = [channel for channel, minutes in comms_selectors.person_chain(incident.organization, user,
-                                                                             incident.severity)
-                if minutes == 0 and comms_selectors.contact_for(incident.organization, user, channel)[1]]
+    organization = incident.organization
+    chain = comms_selectors.person_chain(organization=organization, user=user, severity=incident.severity)
+    channels = [channel for channel, minutes in chain if minutes == 0
+                and comms_selectors.contact_for(organization=organization, user=user, channel=channel)[1]]
     for channel in channels or [Channel.EMAIL]:
-        method, address = comms_selectors.contact_for(incident.organization, user, channel)
+        method, address = comms_selectors.contact_for(organization=incident.organization, user=user, channel=channel)
         paging._notification(run, key=paging.idempotency_key(run.pk, "slack", event_id, f"u{user.pk}", channel),
                              channel=channel, due_at=now, purpose=Purpose.REALERT, recipient=user,
                              contact_method=method, address=method.value_hint if method else (address or user.email))

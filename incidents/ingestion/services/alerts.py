@@ -114,6 +114,9 @@ def alert_ingest(*, integration: Integration, event: NormalizedEvent, window_id:
         joined = _trigger_join(integration, event)
         if joined is not None:
             return joined
+        storming = storms.new_key_beyond_threshold(integration)  # this new key counted, once
+        opened = None if storming else _trigger_open(integration, event)
+        return opened or _alert_ingest(integration, event, window_id, storming=storming)
     return _alert_ingest(integration, event, window_id)
 
 
@@ -132,6 +135,29 @@ def _trigger_join(integration: Integration, event: NormalizedEvent) -> Outcome |
     alert_id, incident_id, _event_id = found
     logger.debug("alert ingested", extra={"alert_id": alert_id, "incident_id": incident_id, "result": "joined"})
     return Outcome("joined", event.dedup_key, alert_id, incident_id)
+
+
+def _trigger_open(integration: Integration, event: NormalizedEvent) -> Outcome | None:
+    """A storm of new keys' event: the key feeds no incident, so it opens one with this alert in one
+    statement of its own (``incident_open_for_alert``). None: nothing written (the key's slot names
+    an incident, or a transaction is open); the transactional path decides."""
+    if transaction.get_connection().in_atomic_block:  # an Alertmanager group's, or a caller's
+        return None
+    now = timezone.now()
+    values = _alert_values(integration, event, now)
+    del values["incident_id"]
+    opened = incident_services.incident_open_for_alert(
+        organization=integration.organization, title=event.title, severity=_severity_for(integration, event.severity),
+        service=integration.service, source=integration.kind, detected_at=now,
+        description=event.summary if len(event.summary) > 300 else "", alert_model=Alert, slot_model=AlertKey,
+        dedup_key=event.dedup_key, values=values,
+        payload=_payload_of(event.dedup_key, values["summary"], event.severity, values["source"], integration,
+                            joined=False))
+    if opened is None:
+        return None
+    incident, alert_id = opened
+    logger.debug("alert ingested", extra={"alert_id": alert_id, "incident_id": incident.pk, "result": "created"})
+    return Outcome("created", event.dedup_key, alert_id, incident.pk)
 
 
 @transaction.atomic
@@ -159,9 +185,13 @@ def sns_notification_ingest(*, integration: Integration, message_id: str, events
 
 
 @transaction.atomic
-def _alert_ingest(integration: Integration, event: NormalizedEvent, window_id: int | None) -> Outcome:
+def _alert_ingest(integration: Integration, event: NormalizedEvent, window_id: int | None, *,
+                  storming: bool | None = None) -> Outcome:
+    """``storming``: whether a new key of this trigger is beyond the storm threshold, when the
+    caller has already counted it (None: counted here, if it is a new key)."""
+    if event.action == EventAction.TRIGGER:
+        return _trigger(integration, event, window_id, storming)
     handler = {
-        EventAction.TRIGGER: _trigger,
         EventAction.RESOLVE: _resolve,
         EventAction.ACKNOWLEDGE: _acknowledge,
         EventAction.NOTE: _note,
@@ -202,7 +232,8 @@ def _severity_for(integration: Integration, alert_severity: str) -> Severity | s
     return fallback if fallback is not None else name
 
 
-def _trigger(integration: Integration, event: NormalizedEvent, window_id: int | None) -> Outcome:
+def _trigger(integration: Integration, event: NormalizedEvent, window_id: int | None,
+             storming: bool | None = None) -> Outcome:
     now = timezone.now()
     # Without a window or resend check, the join statement ran first and found no open incident.
     key, incident = _lock_key_and_open_incident(integration, event.dedup_key,
@@ -217,7 +248,8 @@ def _trigger(integration: Integration, event: NormalizedEvent, window_id: int | 
                 payload=_alert_payload(alert, integration, maintenance_window_id=window_id))
         return Outcome("suppressed", event.dedup_key, alert.pk, incident.pk if incident else None)
     if incident is None:
-        incident, result = storms.incident_for_new_key(integration, event, now, severity=_severity_for)
+        incident, result = storms.incident_for_new_key(integration, event, now, severity=_severity_for,
+                                                       storming=storming)
     else:
         result = "joined"
     alert = _received_alert(integration, event, now, incident, slot=key if result != "joined" else None,
