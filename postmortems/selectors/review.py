@@ -1,7 +1,8 @@
 """The monthly review (plan 8.2): counts by severity, the most common root causes, the effectiveness
 of mitigations, against the previous month and the plan's targets."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -13,11 +14,12 @@ from tenancy.errors import ApplicationError
 from tenancy.models import Organization
 
 
-def month_bounds(month: str) -> tuple[datetime, datetime]:
-    """[first instant, first instant of the next month) of ``month``; the review also reads the month
-    before, so both neighbours must be representable (years 0001 and 9999 are refused, not a 500)."""
+def month_bounds(month: str, zone: tzinfo = UTC) -> tuple[datetime, datetime]:
+    """[first instant, first instant of the next month) of ``month`` in ``zone``; the review also reads
+    the month before, so both neighbours must be representable (years 0001 and 9999 are refused, not
+    a 500)."""
     try:
-        start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
+        start = datetime.strptime(month, "%Y-%m").replace(tzinfo=zone)
         end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
         _previous(start)
     except (TypeError, ValueError) as exc:
@@ -30,7 +32,7 @@ def _previous(start: datetime) -> datetime:
 
 
 def monthly_review(*, organization: Organization, month: str) -> dict:
-    start, end = month_bounds(month)
+    start, end = month_bounds(month, ZoneInfo(organization.time_zone))  # the org's month, as the metrics
     figures = m.metrics(organization=organization, since=start, until=end)
     counts = figures["counts_by_month"][0]["by_severity"] if figures["counts_by_month"] else {}
     previous_total = m.incidents_in(organization, _previous(start), start).count()

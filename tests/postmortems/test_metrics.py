@@ -196,3 +196,14 @@ def test_the_query_count_does_not_grow_with_the_data(org, history, django_assert
         result = figures(org, group_by="service")
     assert result["overall"]["count"] == 14
     assert result["mitigation"]["repeat_incidents"] == 11  # #3 and the ten new ones
+
+
+def test_the_monthly_review_is_the_organizations_month(org):
+    org.time_zone = "America/New_York"
+    org.save(update_fields=["time_zone"])
+    make(org, "P2", None, datetime(2026, 11, 1, 2, tzinfo=UTC), ack=MIN, resolve=10 * MIN)  # Oct 31, 22:00 local
+    make(org, "P1", None, datetime(2026, 11, 30, 23, tzinfo=UTC), ack=MIN, resolve=10 * MIN)  # Nov 30, 18:00 local
+    with time_machine.travel(NOW, tick=False):
+        review = selectors.monthly_review(organization=org, month="2026-11")
+    assert (review["total"], review["previous_total"]) == (1, 1)
+    assert {row["severity"]: row["count"] for row in review["incident_count_by_severity"]}["P1"] == 1
