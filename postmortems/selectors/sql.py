@@ -1,26 +1,13 @@
 """Database functions the metrics need, with their SQLite twins (the run command's default database).
+The durations themselves are stored on each incident (``incidents.models.durations``).
 
-- ``SecondsBetween(end, start)``: the seconds from ``start`` to ``end`` (NULL when either is NULL).
 - ``Percentiles(expression, [0.5, 0.9])``: PostgreSQL's ``percentile_cont`` (linear interpolation
   between the closest ranks) as a list; SQLite has no ordered-set aggregates, so there it is NULL and
   the metrics say ``"percentiles": false`` — means and counts still work."""
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
-from django.db.models import Aggregate, FloatField, Func
-
-
-class SecondsBetween(Func):
-    output_field = FloatField()
-    arity = 2
-
-    def as_postgresql(self, compiler, conn, **extra):
-        return self.as_sql(compiler, conn, template="EXTRACT(EPOCH FROM (%(expressions)s))::float8",
-                           arg_joiner=" - ", **extra)
-
-    def as_sqlite(self, compiler, conn, **extra):
-        return self.as_sql(compiler, conn, template="((julianday(%(expressions)s)) * 86400.0)",
-                           arg_joiner=") - julianday(", **extra)
+from django.db.models import Aggregate, FloatField
 
 
 class Percentiles(Aggregate):
