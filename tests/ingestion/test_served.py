@@ -39,7 +39,7 @@ def served(transactional_db, tmp_path, own_redis):
         server.stop()
 
 
-def post(server, path: str, body: dict, *, chunked: bool = False, timeout: float = 10) -> tuple[int, dict, float]:
+def post(server, path: str, body: dict, *, chunked: bool = False, timeout: float = 60) -> tuple[int, dict, float]:
     data = json.dumps(body).encode()
     client = http.client.HTTPConnection("127.0.0.1", server.port, timeout=timeout)
     started = time.monotonic()
