@@ -81,7 +81,6 @@ def incident_insert_for_alert(opening: Opening, *, alert_model: type[Model], slo
         cursor.execute(sql.incident_for_alert_sql(alias, alert_model, slot_model, tuple(alert_values)), params)
         row = cursor.fetchone()
     if row is None:
-        opening.incident.alert_count = 0
         return None
     incident_id, number, event_id, alert_id, alert_event_id = row
     incident = _written(opening, alias, incident_id, number)

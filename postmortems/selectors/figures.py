@@ -60,7 +60,9 @@ def definitions() -> dict:
             for key, m in MEASURES.items()}
 
 
-def window(since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
+def window(since: datetime | None, until: datetime | None, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """[since, until) with the defaults; both must exist in ``zone`` too (the months are the org's):
+    a moment at the calendar's edge is a 400 naming its field, not an overflow later."""
     until = until or timezone.now()
     try:
         since = since or until - DEFAULT_WINDOW
@@ -68,6 +70,11 @@ def window(since: datetime | None, until: datetime | None) -> tuple[datetime, da
         raise ApplicationError("until is too early.", {"until": ["Too early for the default window."]}) from exc
     if since >= until:
         raise ApplicationError("since must be before until.", {"since": ["Must be before until."]})
+    for name, moment in (("since", since), ("until", until)):
+        try:
+            moment.astimezone(zone)
+        except OverflowError as exc:
+            raise ApplicationError(f"{name} is out of range.", {name: ["Too close to the calendar's edge."]}) from exc
     return since, until
 
 
@@ -248,8 +255,8 @@ def _metrics(organization: Organization, since: datetime | None, until: datetime
              group_by: str | None) -> dict:
     if group_by is not None and group_by not in GROUPS:
         raise ApplicationError("Unknown grouping.", {"group_by": [f"Choose one of: {', '.join(GROUPS)}."]})
-    since, until = window(since, until)
     zone = ZoneInfo(organization.time_zone)
+    since, until = window(since, until, zone)
     incidents = incidents_in(organization, since, until)
     severities = {severity.pk: severity for severity in Severity.objects.filter(organization=organization)}
     p0 = [pk for pk, severity in severities.items() if severity.rank == 0]

@@ -21,8 +21,8 @@ def month_bounds(month: str, zone: tzinfo = UTC) -> tuple[datetime, datetime]:
     try:
         start = datetime.strptime(month, "%Y-%m").replace(tzinfo=zone)
         end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
-        _previous(start)
-    except (TypeError, ValueError) as exc:
+        _previous(start).astimezone(UTC), end.astimezone(UTC)  # both neighbours exist in UTC too
+    except (TypeError, ValueError, OverflowError) as exc:
         raise ApplicationError("A month as YYYY-MM.", {"month": ["Use YYYY-MM, e.g. 2026-10."]}) from exc
     return start, end
 
