@@ -154,8 +154,9 @@ def test_inside_a_callers_transaction_the_join_leaves_its_durability_alone(integ
 @pytest.mark.django_db(transaction=True)
 def test_a_new_key_opens_its_incident_and_alert_in_one_statement_of_its_own(integration_of):
     """Outside a transaction a new key's incident, alert, slot and both events are one statement,
-    which commits on its own: the org's number counter is held only while the server runs it."""
-    integration, _key = integration_of("webhook")
+    which commits on its own: the org's number counter is held only while the server runs it. (For an
+    integration that never groups storms; with a threshold the transactional path counts new keys.)"""
+    integration, _key = integration_of("webhook", storm_threshold_per_minute=0)
     event = NormalizedEvent(action=EventAction.TRIGGER, dedup_key="k", summary="Disk full")
     with CaptureQueriesContext(connection) as queries:
         outcome = alert_ingest(integration=integration, event=event)
@@ -181,7 +182,7 @@ def test_a_new_key_opens_its_incident_and_alert_in_one_statement_of_its_own(inte
 def test_a_slot_that_names_an_incident_makes_the_one_statement_write_nothing(integration_of):
     """A key whose slot names a resolved incident: the statement claims nothing — no number used, no
     row — and the transactional path opens the next incident, numbered without a gap."""
-    integration, _key = integration_of("webhook")
+    integration, _key = integration_of("webhook", storm_threshold_per_minute=0)
     event = NormalizedEvent(action=EventAction.TRIGGER, dedup_key="k", summary="Disk full")
     first = alert_ingest(integration=integration, event=event)
     incident_services.incident_resolve(incident=Incident.objects.get(pk=first.incident_id), override_reason="ok")

@@ -114,9 +114,9 @@ def alert_ingest(*, integration: Integration, event: NormalizedEvent, window_id:
         joined = _trigger_join(integration, event)
         if joined is not None:
             return joined
-        storming = storms.new_key_beyond_threshold(integration)  # this new key counted, once
-        opened = None if storming else _trigger_open(integration, event)
-        return opened or _alert_ingest(integration, event, window_id, storming=storming)
+        opened = _trigger_open(integration, event)
+        if opened is not None:
+            return opened
     return _alert_ingest(integration, event, window_id)
 
 
@@ -139,9 +139,12 @@ def _trigger_join(integration: Integration, event: NormalizedEvent) -> Outcome |
 
 def _trigger_open(integration: Integration, event: NormalizedEvent) -> Outcome | None:
     """A storm of new keys' event: the key feeds no incident, so it opens one with this alert in one
-    statement of its own (``incident_open_for_alert``). None: nothing written (the key's slot names
-    an incident, or a transaction is open); the transactional path decides."""
-    if transaction.get_connection().in_atomic_block:  # an Alertmanager group's, or a caller's
+    statement of its own (``incident_open_for_alert``). Only for an integration that never groups
+    (storm threshold 0): with a threshold, new keys are counted as they open an incident, which the
+    transactional path does exactly (a trigger that reopens is no new key), and beyond the threshold
+    they are grouped there anyway. None: nothing written (the key's slot names an incident, or a
+    transaction is open); the transactional path decides."""
+    if integration.storm_threshold_per_minute or transaction.get_connection().in_atomic_block:
         return None
     now = timezone.now()
     values = _alert_values(integration, event, now)
@@ -185,13 +188,9 @@ def sns_notification_ingest(*, integration: Integration, message_id: str, events
 
 
 @transaction.atomic
-def _alert_ingest(integration: Integration, event: NormalizedEvent, window_id: int | None, *,
-                  storming: bool | None = None) -> Outcome:
-    """``storming``: whether a new key of this trigger is beyond the storm threshold, when the
-    caller has already counted it (None: counted here, if it is a new key)."""
-    if event.action == EventAction.TRIGGER:
-        return _trigger(integration, event, window_id, storming)
+def _alert_ingest(integration: Integration, event: NormalizedEvent, window_id: int | None) -> Outcome:
     handler = {
+        EventAction.TRIGGER: _trigger,
         EventAction.RESOLVE: _resolve,
         EventAction.ACKNOWLEDGE: _acknowledge,
         EventAction.NOTE: _note,
@@ -232,8 +231,7 @@ def _severity_for(integration: Integration, alert_severity: str) -> Severity | s
     return fallback if fallback is not None else name
 
 
-def _trigger(integration: Integration, event: NormalizedEvent, window_id: int | None,
-             storming: bool | None = None) -> Outcome:
+def _trigger(integration: Integration, event: NormalizedEvent, window_id: int | None) -> Outcome:
     now = timezone.now()
     # Without a window or resend check, the join statement ran first and found no open incident.
     key, incident = _lock_key_and_open_incident(integration, event.dedup_key,
@@ -248,8 +246,7 @@ def _trigger(integration: Integration, event: NormalizedEvent, window_id: int | 
                 payload=_alert_payload(alert, integration, maintenance_window_id=window_id))
         return Outcome("suppressed", event.dedup_key, alert.pk, incident.pk if incident else None)
     if incident is None:
-        incident, result = storms.incident_for_new_key(integration, event, now, severity=_severity_for,
-                                                       storming=storming)
+        incident, result = storms.incident_for_new_key(integration, event, now, severity=_severity_for)
     else:
         result = "joined"
     alert = _received_alert(integration, event, now, incident, slot=key if result != "joined" else None,

@@ -24,24 +24,15 @@ from incidents.models import Incident
 logger = logging.getLogger(__name__)
 
 
-def new_key_beyond_threshold(integration: Integration) -> bool:
-    """Count one more new key of ``integration`` this minute; True when that is beyond its storm
-    threshold (the key is then grouped into the alert-storm incident instead of opening one)."""
-    threshold = integration.storm_threshold_per_minute
-    return bool(threshold) and ratelimit.count_new_incident(integration.pk) > threshold
-
-
 def incident_for_new_key(integration: Integration, event: NormalizedEvent, now: datetime, *,
-                         severity: Callable, storming: bool | None = None) -> tuple[Incident, str]:
+                         severity: Callable) -> tuple[Incident, str]:
     """The incident a trigger of a key with no open incident goes to, and how: ("created", a new
     incident) or ("grouped", the alert-storm incident, opened now if there is none open).
-    ``severity(integration, alert_severity)`` is the severity a new incident gets; ``storming``,
-    whether the caller already counted this key beyond the threshold (None: count it now). Inside
-    the caller's transaction."""
+    ``severity(integration, alert_severity)`` is the severity a new incident gets. Inside the
+    caller's transaction."""
     level = severity(integration, event.severity)
-    if storming is None:
-        storming = new_key_beyond_threshold(integration)
-    if storming:
+    threshold = integration.storm_threshold_per_minute
+    if threshold and ratelimit.count_new_incident(integration.pk) > threshold:
         return _storm_incident(integration, event, now, level), "grouped"
     incident = incident_services.incident_create(
         organization=integration.organization, title=event.title, severity=level, service=integration.service,
